@@ -1,0 +1,109 @@
+// gemmvec: the resolved run configuration (YAML sections data, vocab, model, train, output, eval).
+#pragma once
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace gemmvec {
+
+// A usage error: bad config, bad flag, bad value. The CLI prints it on one line and exits 2.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// An input error: a file missing, unreadable or malformed. One line, exit 1.
+struct InputError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+enum class ModelType { kSkipGram, kCbow };
+
+struct DataConfig {
+  std::vector<std::string> corpus;   // text files: plain, .gz or .xz
+  std::string tokens;                // a prepared PREFIX (PREFIX.vocab + PREFIX.tokens) instead of corpus
+  std::string cache_dir = ".gemmvec-cache";  // where token caches live
+  uint32_t max_sentence_length = 1000;
+  uint32_t max_token_bytes = 100;    // longer tokens are cut at a UTF-8 boundary
+};
+
+struct VocabConfig {
+  uint64_t min_count = 5;
+  uint64_t max_size = 0;   // 0: no cap
+  std::string read;        // word2vec.c -read-vocab
+  std::string save;        // word2vec.c -save-vocab
+};
+
+struct ModelConfig {
+  ModelType type = ModelType::kSkipGram;
+  uint32_t dim = 100;
+  uint32_t window = 5;
+  uint32_t negative = 5;         // k: negatives per pair, in expectation
+  double ns_exponent = 0.75;
+  double sample = 1e-4;          // 0 disables subsampling
+  double alpha = 0;              // 0: 0.025 for skip-gram, 0.05 for CBOW
+  double min_alpha_ratio = 1e-4; // lr decays linearly to alpha * this
+};
+
+struct TrainConfig {
+  uint32_t epochs = 5;
+  uint32_t threads = 0;          // 0: all hardware threads
+  std::string backend = "auto";  // auto | cpu | cuda | cuda-host
+  uint64_t seed = 1;
+  uint32_t group_size = 0;       // corpus positions whose centers share negatives; 0: backend default
+  uint32_t group_negatives = 0;  // K, negatives drawn per group; 0: backend default
+  uint32_t batch_words = 0;      // tokens per device batch (GPU pipeline); 0: backend default
+  bool deterministic = false;
+  bool tf32 = false;
+  double progress_seconds = 5;   // period of progress lines when stderr is not a terminal
+};
+
+struct OutputConfig {
+  std::string path = "vectors.bin";
+  std::string format = "bin";    // bin | txt | both
+  std::string vocab;             // word-count vocab file; empty: none
+  std::string metrics;           // JSON-lines metrics log; empty: none
+  bool save_config = true;       // PATH.yaml beside the vectors
+};
+
+struct EvalConfig {
+  std::vector<std::string> analogy;     // question files (word2vec format)
+  std::vector<std::string> similarity;  // word-pair files (w1 w2 score)
+  uint32_t analogy_top_n = 30000;       // restrict analogy vocabulary to the N most frequent words
+  std::vector<std::string> neighbours;  // words whose nearest neighbours are printed at the end
+};
+
+struct Config {
+  DataConfig data;
+  VocabConfig vocab;
+  ModelConfig model;
+  TrainConfig train;
+  OutputConfig output;
+  EvalConfig eval;
+
+  double alpha() const {
+    return model.alpha > 0 ? model.alpha : (model.type == ModelType::kCbow ? 0.05 : 0.025);
+  }
+};
+
+// Reads a YAML file; unknown keys and out-of-range values throw UsageError naming the
+// closest valid key. Keys absent from the file keep their defaults.
+Config load_config(const std::string& path);
+// Parses a YAML document held in memory ("where" names it in errors).
+Config parse_config(const std::string& yaml, const std::string& where);
+// Applies one "section.key=value" override (value parsed as YAML).
+void apply_override(Config& config, const std::string& assignment);
+// Sets one key ("model.dim") from its text (parsed as YAML where it starts with [ " ' or {);
+// "where" names the source in errors (a word2vec-style flag such as "-size").
+void set_value(Config& config, const std::string& key, const std::string& value,
+               const std::string& where);
+// Throws UsageError for values out of range.
+void validate(const Config& config);
+// The resolved config as YAML (every key).
+std::string to_yaml(const Config& config);
+// A commented template with every key and its default (`gemmvec init`).
+std::string config_template();
+// The candidate closest to `word` by edit distance, for "did you mean" hints ("" if none).
+std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
+
+}  // namespace gemmvec

@@ -1,0 +1,37 @@
+// gemmvec: what a backend needs to train: the resolved sampling settings and noise tables.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "gemmvec/alias_table.h"
+#include "gemmvec/config.h"
+#include "gemmvec/vocab.h"
+
+namespace gemmvec {
+
+// Settings every backend reads, with backend defaults for group and batch already resolved.
+struct TrainPlan {
+  ModelType type = ModelType::kSkipGram;
+  uint32_t dim = 100;
+  uint32_t window = 5;
+  uint32_t negative = 5;        // k
+  uint32_t group_size = 1;      // aligned corpus positions whose centers share negatives
+  uint32_t group_negatives = 5; // K
+  uint32_t batch_words = 0;
+  uint32_t threads = 1;
+  uint32_t epochs = 5;
+  uint64_t seed = 1;
+  bool deterministic = false;
+  bool tf32 = false;
+  std::vector<float> keep;      // (vocab) subsampling keep probability per word
+  AliasTable noise;             // Q(w) ~ count^ns_exponent
+
+  float neg_weight() const { return static_cast<float>(negative) / static_cast<float>(group_negatives); }
+};
+
+// Resolves config + vocab into a plan; `group_size`/`group_negatives`/`batch_words` of 0 take
+// the given backend defaults.
+TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,
+                    uint32_t default_group_negatives, uint32_t default_batch_words);
+
+}  // namespace gemmvec

@@ -1,0 +1,20 @@
+// gemmvec: a whole training run: prepare the corpus, pick the backend, train, write, evaluate.
+#pragma once
+#include <string>
+
+#include "gemmvec/config.h"
+
+namespace gemmvec {
+
+struct RunSummary {
+  std::string backend;
+  double train_seconds = 0;
+  double total_seconds = 0;
+  uint64_t raw_words = 0;      // corpus words per epoch
+  double words_per_second = 0; // raw words * epochs / train_seconds
+  double final_loss = 0;
+};
+
+RunSummary train(const Config& config);
+
+}  // namespace gemmvec

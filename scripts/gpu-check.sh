@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# gemmvec: run THERE, on a lent GPU machine, from the repo root: bash scripts/gpu-check.sh gpu-pack
+# (gpu-pack/ made here by scripts/gpu-pack.sh). Writes under $OUT: gpu-check.json (the summary),
+# gpu-check.log, nvidia-smi.txt, the GPU tests' log and JSON, and each training run's log,
+# report JSON and metrics. Steps, each under `timeout`, the whole in about 8 minutes:
+#   1. what the machine has (nvidia-smi, nvcc, cuBLAS/cuRAND, ldd of the binary)
+#   2. the `gpu` tests (CUDA step vs host build draw for draw; a short training cuda/cuda-host/cpu)
+#      and the Philox/cuRAND and pipeline CPU tests
+#   3. quality: skip-gram on the 16.8M-word corpus, 5 epochs, analogy and WS353, at the backend
+#      defaults and at batch_words 16384
+#   4. throughput: d 100 and 300, skip-gram and CBOW, the 16.8M-word corpus for 60 epochs (about
+#      1B words), each run cut at 45 s; words/s from its metrics log
+# Without a GPU it records why and skips steps 3-4; it exits 0 unless the pack is missing.
+# Rehearsal without a GPU: CHECK_RUNS=1 CHECK_BACKEND=cuda-host CHECK_LIMIT=20 runs steps 3-4
+# anyway, on that backend, each cut at CHECK_LIMIT seconds.
+set -uo pipefail
+PACK=${1:-gpu-pack}
+ROOT=$(pwd)
+OUT=${OUT:-$ROOT/gpu-check-out}
+mkdir -p "$OUT"
+T0=$(date +%s)
+LOG="$OUT/gpu-check.log"
+: >"$LOG"
+log() { echo "[gpu-check $(($(date +%s) - T0))s] $*" | tee -a "$LOG" >&2; }
+if [ ! -d "$PACK/bin" ]; then
+  log "no $PACK/bin: run scripts/gpu-pack.sh here first and carry $PACK"
+  exit 2
+fi
+
+# ---- unpack ------------------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/gemmvec-gpu.XXXXXX)
+cp -r "$PACK/bin" "$PACK/lib" "$WORK/"
+unxz_all() {
+  for f in "$WORK"/bin/*.xz "$WORK"/lib/*.xz; do
+    [ -e "$f" ] || continue
+    if command -v xz >/dev/null; then xz -d "$f"
+    else python3 -c "import lzma,sys,shutil; shutil.copyfileobj(lzma.open(sys.argv[1]), open(sys.argv[1][:-3],'wb'))" "$f" && rm "$f"
+    fi
+  done
+}
+unxz_all
+chmod +x "$WORK"/bin/*
+BIN="$WORK/bin"
+
+# CUDA libraries of the machine: the toolkit's, else the ones beside PyTorch.
+CUDA_LIBS=""
+for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+  [ -e "$d/libcublas.so.13" ] && CUDA_LIBS="$d" && break
+done
+if [ -z "$CUDA_LIBS" ]; then
+  c=$(ldconfig -p 2>/dev/null | awk '/libcublas\.so\.13 / {print $NF; exit}')
+  [ -n "$c" ] && CUDA_LIBS=$(dirname "$c")
+fi
+if [ -z "$CUDA_LIBS" ] && command -v python3 >/dev/null; then
+  CUDA_LIBS=$(python3 - <<'EOF' 2>/dev/null
+import glob, os, site
+dirs = []
+for s in site.getsitepackages():
+    for lib in ("cublas", "curand", "cuda_runtime"):
+        dirs += [os.path.dirname(p) for p in glob.glob(os.path.join(s, "nvidia", lib, "lib", "lib*.so*"))]
+print(":".join(sorted(set(dirs))))
+EOF
+)
+fi
+export LD_LIBRARY_PATH="$WORK/lib${CUDA_LIBS:+:$CUDA_LIBS}${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export GEMMVEC_SOURCE_DIR="$ROOT"
+log "unpacked into $WORK; CUDA libraries from ${CUDA_LIBS:-nowhere found}"
+
+# ---- 1. the machine ----------------------------------------------------------------------------
+GPU=0
+if command -v nvidia-smi >/dev/null && timeout 30 nvidia-smi >"$OUT/nvidia-smi.txt" 2>&1; then
+  GPU=1
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>/dev/null
+  log "GPU: $(cat "$OUT/gpu.txt")"
+else
+  log "nvidia-smi failed or missing: no GPU here"
+fi
+{
+  echo "== nvcc"; (command -v nvcc && nvcc --version) 2>&1 || echo "no nvcc"
+  echo "== cuBLAS/cuRAND (ldconfig)"; ldconfig -p 2>/dev/null | grep -E 'cublas|curand' || echo "none in ldconfig"
+  echo "== ldd gemmvec"; ldd "$BIN/gemmvec"
+  echo "== ldd gemmvec_tests"; ldd "$BIN/gemmvec_tests"
+  echo "== gemmvec info"; timeout 30 "$BIN/gemmvec" info
+} >"$OUT/machine.txt" 2>&1
+log "gemmvec info: $(grep -A0 '^cuda' "$OUT/machine.txt" | head -1)"
+if ldd "$BIN/gemmvec" | grep -q "not found"; then
+  log "missing libraries: $(ldd "$BIN/gemmvec" | grep 'not found' | tr -s ' \n' ' ')"
+fi
+
+# ---- 2. tests ----------------------------------------------------------------------------------
+log "gpu tests"
+timeout 240 "$BIN/gemmvec_gpu_tests" --gtest_output="json:$OUT/gpu-tests.json" >"$OUT/gpu-tests.log" 2>&1
+GPU_TESTS_RC=$?
+log "gpu tests: exit $GPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/gpu-tests.log" | tr '\n' ' ')"
+log "Philox/cuRAND and pipeline CPU tests"
+timeout 90 "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' --gtest_output="json:$OUT/cpu-tests.json" \
+  >"$OUT/cpu-tests.log" 2>&1
+CPU_TESTS_RC=$?
+log "cpu tests: exit $CPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/cpu-tests.log" | tr '\n' ' ')"
+
+# ---- 3-4. training runs ------------------------------------------------------------------------
+DATA="$WORK/data"
+mkdir -p "$DATA"
+RUNS="$OUT/runs"
+mkdir -p "$RUNS"
+# One training run: NAME TIMEOUT_S then --set overrides. Samples device memory once a second.
+train_run() {
+  local name=$1 limit=$2
+  shift 2
+  local smi_pid=""
+  if [ "$GPU" = 1 ]; then
+    nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -l 1 >"$RUNS/$name.memory.csv" 2>/dev/null &
+    smi_pid=$!
+  fi
+  local t=$(date +%s)
+  timeout "$limit" "$BIN/gemmvec" train "$DATA/base.yaml" --set output.path="$RUNS/$name.bin" \
+    --set output.metrics="$RUNS/$name.metrics.jsonl" "$@" >"$RUNS/$name.log" 2>&1
+  local rc=$?
+  [ -n "$smi_pid" ] && kill "$smi_pid" 2>/dev/null
+  echo "$rc $(($(date +%s) - t))" >"$RUNS/$name.rc"
+  log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E 'wrote|analogy|similarity|error' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
+  rm -f "$RUNS/$name.bin"
+}
+
+BACKEND=${CHECK_BACKEND:-cuda}
+limit() { echo "${CHECK_LIMIT:-$1}"; }
+if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
+  log "unpacking the corpus"
+  timeout 120 xz -dc "$PACK/data/corpus/enwiki2015_100m.txt.xz" >"$DATA/enwiki.txt"
+  timeout 30 "$BIN/gemmvec" init >"$DATA/base.yaml" 2>/dev/null
+  COMMON=(--set data.tokens="$DATA/enwiki" --set train.backend="$BACKEND" --set train.progress_seconds=2)
+  EVAL=(--set "eval.analogy=[$PACK/data/eval/questions-words.txt]"
+        --set "eval.similarity=[$PACK/data/eval/wordsim353.tsv]")
+  log "prepare (token cache of the 16.8M-word corpus)"
+  timeout 150 "$BIN/gemmvec" prepare "$DATA/enwiki.txt" --out "$DATA/enwiki" >"$RUNS/prepare.log" 2>&1 ||
+    log "prepare failed: $(tail -2 "$RUNS/prepare.log")"
+  rm -f "$DATA/enwiki.txt"
+  # 3. quality (5 epochs, skip-gram, d 100)
+  train_run quality-default "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}"
+  train_run quality-batch16k "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}" --set train.batch_words=16384
+  # 4. throughput: ~1B words (60 epochs of 16.8M), cut at 45 s
+  for dim in 100 300; do
+    for type in skipgram cbow; do
+      train_run "speed-$type-d$dim" "$(limit 45)" "${COMMON[@]}" --set model.type=$type --set model.dim=$dim --set train.epochs=60
+    done
+  done
+  train_run speed-skipgram-d300-batch16k "$(limit 45)" "${COMMON[@]}" --set model.dim=300 --set train.epochs=60 \
+    --set train.batch_words=16384
+  # The CPU on the same quality run, for comparison, if time is left.
+  if [ $(($(date +%s) - T0)) -lt 390 ]; then
+    train_run quality-cpu "$(limit $((460 - ($(date +%s) - T0))))" "${COMMON[@]}" "${EVAL[@]}" --set train.backend=cpu
+  fi
+else
+  log "no GPU: training runs skipped"
+fi
+
+# ---- summary -----------------------------------------------------------------------------------
+python3 - "$OUT" "$GPU" "$GPU_TESTS_RC" "$CPU_TESTS_RC" <<'EOF' || log "summary failed (python3?)"
+import glob, json, os, sys
+out, gpu, gpu_rc, cpu_rc = sys.argv[1], sys.argv[2] == "1", int(sys.argv[3]), int(sys.argv[4])
+def read(p, default=""):
+    try:
+        return open(p).read().strip()
+    except OSError:
+        return default
+def tests(p):
+    try:
+        j = json.load(open(p))
+    except (OSError, ValueError):
+        return None
+    r = {"tests": j.get("tests"), "failures": j.get("failures"), "skipped": 0, "failed": []}
+    for s in j.get("testsuites", []):
+        for t in s.get("testsuite", []):
+            if t.get("result") == "SKIPPED" or t.get("status") == "NOTRUN":
+                r["skipped"] += 1
+            if t.get("failures"):
+                r["failed"].append(s["name"] + "." + t["name"])
+    return r
+summary = {"gpu": gpu, "device": read(os.path.join(out, "gpu.txt")), "gpu_tests_exit": gpu_rc,
+           "gpu_tests": tests(os.path.join(out, "gpu-tests.json")), "cpu_tests_exit": cpu_rc,
+           "cpu_tests": tests(os.path.join(out, "cpu-tests.json")), "runs": {}}
+for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
+    name = os.path.basename(rc_file)[:-3]
+    rc, secs = (read(rc_file).split() + ["", ""])[:2]
+    run = {"exit": int(rc) if rc else None, "wall_seconds": int(secs) if secs else None,
+           "timed_out": rc in ("124", "137")}
+    report = os.path.join(out, "runs", name + ".bin.json")
+    if os.path.exists(report):
+        j = json.load(open(report))
+        run.update({k: j.get(k) for k in ("words_per_second", "train_seconds", "total_seconds", "final_loss",
+                                           "vocab", "dim", "epochs", "group_size", "group_negatives",
+                                           "batch_words", "scores")})
+    metrics = [json.loads(l) for l in read(os.path.join(out, "runs", name + ".metrics.jsonl")).splitlines() if l.strip()]
+    if metrics:
+        last = metrics[-1]
+        run["last_metrics"] = last
+        run.setdefault("words_per_second", last.get("words_per_sec"))
+    mem = [int(x) for x in read(os.path.join(out, "runs", name + ".memory.csv")).split() if x.isdigit()]
+    if mem:
+        run["device_memory_max_mib"] = max(mem)
+    summary["runs"][name] = run
+json.dump(summary, open(os.path.join(out, "gpu-check.json"), "w"), indent=2)
+print(json.dumps({k: summary[k] for k in ("gpu", "device", "gpu_tests_exit", "cpu_tests_exit")}))
+for name, run in summary["runs"].items():
+    print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib")})
+EOF
+rm -rf "$WORK"
+log "done in $(($(date +%s) - T0)) s; results in $OUT"
+exit 0

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# gemmvec: installs the Debian packages the build and tests need, if any are missing.
+set -euo pipefail
+pkgs=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+      libopenblas-dev zlib1g-dev liblzma-dev libgtest-dev libbenchmark-dev xz-utils)
+# Thrust for the cuda-host backend when there is no CUDA toolkit.
+[ -d /usr/local/cuda/include/cccl/thrust ] || [ -d /usr/local/cuda/include/thrust ] || pkgs+=(libthrust-dev libcub-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "gemmvec: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# gemmvec: builds and runs the tests (GPU tests, label `gpu`, skip when no device is present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh
+cd build && ctest --output-on-failure -j"$(nproc)" "$@"

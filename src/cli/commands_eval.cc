@@ -1,0 +1,129 @@
+// gemmvec CLI: the commands that query trained vectors: `eval`, `similar`, `analogy`.
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "gemmvec/config.h"
+#include "gemmvec/evaluation.h"
+#include "gemmvec/vectors_io.h"
+
+namespace gemmvec::cli {
+namespace {
+
+const char kEvalUsage[] =
+    "usage: gemmvec eval VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json]\n\n"
+    "Scores word2vec-format vectors (binary or text): analogy files as word2vec's compute-accuracy\n"
+    "(3CosAdd, top 1, among the N most frequent words, default 30000, 0: all) and word-pair files\n"
+    "by Spearman's rho. One line per file, or one JSON object with --json.\n";
+
+const char kSimilarUsage[] =
+    "usage: gemmvec similar VECTORS WORD... [-n 10]\n\n"
+    "Prints the n words nearest to each WORD by cosine similarity, one 'word<TAB>cosine' per line.\n";
+
+const char kAnalogyUsage[] =
+    "usage: gemmvec analogy VECTORS A B C [-n 5]\n\n"
+    "A is to B as C is to ?: prints the n words nearest to B - A + C (unit vectors), A, B and C\n"
+    "excluded, one 'word<TAB>cosine' per line.\n";
+
+int64_t require_word(const VectorIndex& index, const std::string& word, const std::string& path) {
+  const int64_t id = index.find(word);
+  if (id < 0) throw InputError(fmt::format("'{}' is not in the vocabulary of {}", word, path));
+  return id;
+}
+
+void print_neighbours(const std::vector<std::pair<std::string, float>>& words) {
+  for (const auto& [word, cosine] : words) fmt::print("{}\t{:.4f}\n", word, cosine);
+}
+
+}  // namespace
+
+int cmd_eval(const std::vector<std::string>& argv) {
+  const Args args = parse_args(
+      argv, {{"--analogy", true}, {"--similarity", true}, {"--top-n", true}, {"--json", false}}, "eval");
+  if (args.help) {
+    fmt::print("{}", kEvalUsage);
+    return 0;
+  }
+  if (args.positional.size() != 1)
+    throw UsageError("eval takes one vectors file: gemmvec eval VECTORS --analogy FILE --similarity FILE");
+  const std::vector<std::string> analogy = args.all("--analogy");
+  const std::vector<std::string> similarity = args.all("--similarity");
+  if (analogy.empty() && similarity.empty())
+    throw UsageError("eval needs --analogy FILE or --similarity FILE (e.g. data/eval/questions-words.txt)");
+  const size_t top_n = parse_count("--top-n", args.last("--top-n", std::to_string(EvalConfig{}.analogy_top_n)));
+  const bool json = args.has("--json");
+
+  const std::string& path = args.positional[0];
+  const VectorIndex index(load_word2vec(path));
+  nlohmann::ordered_json report = {{"vectors", path}, {"words", index.size()}, {"dim", index.dim()},
+                           {"analogy_top_n", top_n}, {"analogy", nlohmann::ordered_json::array()},
+                           {"similarity", nlohmann::ordered_json::array()}};
+  for (const std::string& file : analogy) {
+    const AnalogyScore s = evaluate_analogy(index, file, top_n);
+    const uint64_t seen = s.semantic_total + s.syntactic_total;
+    report["analogy"].push_back({{"file", file}, {"semantic", s.semantic()}, {"syntactic", s.syntactic()},
+                                 {"total", s.total()}, {"coverage", s.coverage()},
+                                 {"semantic_correct", s.semantic_correct}, {"semantic_total", s.semantic_total},
+                                 {"syntactic_correct", s.syntactic_correct}, {"syntactic_total", s.syntactic_total},
+                                 {"questions", s.questions}});
+    if (!json)
+      fmt::print("analogy {}: semantic {:.2f}%  syntactic {:.2f}%  total {:.2f}%  coverage {:.2f}% ({} of {})\n",
+                 file, s.semantic(), s.syntactic(), s.total(), s.coverage(), seen, s.questions);
+  }
+  for (const std::string& file : similarity) {
+    const SimilarityScore s = evaluate_similarity(index, file);
+    const double coverage = s.pairs_total ? 100.0 * s.pairs_used / s.pairs_total : 0;
+    report["similarity"].push_back({{"file", file}, {"spearman", s.spearman}, {"coverage", coverage},
+                                    {"pairs_used", s.pairs_used}, {"pairs_total", s.pairs_total}});
+    if (!json)
+      fmt::print("similarity {}: spearman {:.4f}  coverage {:.2f}% ({} of {} pairs)\n", file, s.spearman, coverage,
+                 s.pairs_used, s.pairs_total);
+  }
+  if (json) fmt::print("{}\n", report.dump(2));
+  return 0;
+}
+
+int cmd_similar(const std::vector<std::string>& argv) {
+  const Args args = parse_args(argv, {{"-n", true}}, "similar");
+  if (args.help) {
+    fmt::print("{}", kSimilarUsage);
+    return 0;
+  }
+  if (args.positional.size() < 2) throw UsageError("similar needs vectors and a word: gemmvec similar VECTORS WORD [-n 10]");
+  const size_t n = parse_count("-n", args.last("-n", "10"));
+  const std::string& path = args.positional[0];
+  const VectorIndex index(load_word2vec(path));
+  const bool several = args.positional.size() > 2;
+  for (size_t i = 1; i < args.positional.size(); ++i) {
+    const int64_t id = require_word(index, args.positional[i], path);
+    if (several) fmt::print("{}{}:\n", i > 1 ? "\n" : "", args.positional[i]);
+    print_neighbours(index.nearest(index.unit_row(id), n, {id}));
+  }
+  return 0;
+}
+
+int cmd_analogy(const std::vector<std::string>& argv) {
+  const Args args = parse_args(argv, {{"-n", true}}, "analogy");
+  if (args.help) {
+    fmt::print("{}", kAnalogyUsage);
+    return 0;
+  }
+  if (args.positional.size() != 4) throw UsageError("analogy needs vectors and three words: gemmvec analogy VECTORS A B C [-n 5]");
+  const size_t n = parse_count("-n", args.last("-n", "5"));
+  const std::string& path = args.positional[0];
+  const VectorIndex index(load_word2vec(path));
+  const int64_t a = require_word(index, args.positional[1], path);
+  const int64_t b = require_word(index, args.positional[2], path);
+  const int64_t c = require_word(index, args.positional[3], path);
+  std::vector<float> query = index.unit_row(b);
+  const std::vector<float> ua = index.unit_row(a), uc = index.unit_row(c);
+  for (size_t i = 0; i < query.size(); ++i) query[i] += uc[i] - ua[i];
+  print_neighbours(index.nearest(query, n, {a, b, c}));
+  return 0;
+}
+
+}  // namespace gemmvec::cli

@@ -1,0 +1,197 @@
+// gemmvec CLI: the commands that train or prepare: `train`, `prepare`, and word2vec.c's flags.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "commands.h"
+#include "gemmvec/config.h"
+#include "gemmvec/token_cache.h"
+#include "gemmvec/trainer.h"
+
+namespace gemmvec::cli {
+namespace {
+
+// Fails fast on an input that is not there, so a typo in an eval path does not surface only
+// after hours of training.
+void require_file(const std::string& path, const char* key) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(fmt::format("{}: {} ({})", path, std::strerror(errno), key));
+  if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: is a directory, not a file ({})", path, key));
+}
+
+void check_inputs(const Config& config) {
+  if (config.data.corpus.empty() && config.data.tokens.empty())
+    throw UsageError("no training data: set data.corpus (text files) or data.tokens (a prefix from gemmvec prepare)");
+  for (const std::string& path : config.data.corpus) require_file(path, "data.corpus");
+  if (!config.data.tokens.empty()) {
+    require_file(config.data.tokens + ".vocab", "data.tokens");
+    require_file(config.data.tokens + ".tokens", "data.tokens");
+  }
+  if (!config.vocab.read.empty()) require_file(config.vocab.read, "vocab.read");
+  for (const std::string& path : config.eval.analogy) require_file(path, "eval.analogy");
+  for (const std::string& path : config.eval.similarity) require_file(path, "eval.similarity");
+}
+
+void apply_overrides(Config& config, const Args& args) {
+  for (const std::string& assignment : args.all("--set")) apply_override(config, assignment);
+}
+
+const char kTrainUsage[] =
+    "usage: gemmvec train CONFIG.yaml [--set key=value]... [--quiet]\n\n"
+    "Trains word vectors as CONFIG.yaml says; each --set section.key=value overrides one key\n"
+    "(e.g. --set model.dim=300 --set data.corpus=[a.txt,b.txt]). The resolved config is printed\n"
+    "to stderr at start (not with --quiet) and saved beside the vectors. Keys: gemmvec init.\n";
+
+const char kPrepareUsage[] =
+    "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n\n"
+    "Counts the vocabulary of the corpus files (plain, .gz or .xz) and writes PREFIX.vocab and\n"
+    "PREFIX.tokens, so later runs skip parsing the text: train with data.tokens: PREFIX.\n"
+    "--set applies to the data and vocab keys (e.g. --set vocab.min_count=10).\n";
+
+const char kWord2vecUsage[] =
+    "usage: gemmvec -train FILE -output FILE [word2vec.c flags]... [--set key=value]... [--quiet]\n\n"
+    "word2vec.c's flags, with word2vec.c's defaults where they differ from gemmvec's:\n"
+    "  -train FILE       data.corpus            -output FILE      output.path\n"
+    "  -size N           model.dim (100)        -window N         model.window (5)\n"
+    "  -sample X         model.sample (1e-3)    -negative N       model.negative (5)\n"
+    "  -threads N        train.threads (all)    -iter N           train.epochs (5)\n"
+    "  -min-count N      vocab.min_count (5)    -alpha X          model.alpha (0.025 sg, 0.05 cbow)\n"
+    "  -binary 0|1       output.format txt|bin (0)\n"
+    "  -cbow 0|1         model.type skipgram|cbow (1)\n"
+    "  -save-vocab FILE  vocab.save             -read-vocab FILE  vocab.read\n"
+    "  -hs 0             accepted (hierarchical softmax is not supported)\n"
+    "  -debug N          accepted and ignored\n";
+
+// A word2vec.c flag that sets one config key to its value as given.
+struct KeyFlag {
+  const char* flag;
+  const char* key;
+};
+const KeyFlag kKeyFlags[] = {
+    {"-train", "data.corpus"},      {"-output", "output.path"},   {"-size", "model.dim"},
+    {"-window", "model.window"},    {"-sample", "model.sample"},  {"-negative", "model.negative"},
+    {"-threads", "train.threads"},  {"-iter", "train.epochs"},    {"-min-count", "vocab.min_count"},
+    {"-alpha", "model.alpha"},      {"-save-vocab", "vocab.save"}, {"-read-vocab", "vocab.read"},
+};
+// Flags handled by hand below.
+const char* const kOtherFlags[] = {"-binary", "-cbow", "-hs", "-debug", "-classes"};
+
+bool zero_or_one(const std::string& flag, const std::string& value) {
+  if (value == "0") return false;
+  if (value == "1") return true;
+  throw UsageError(fmt::format("{} expects 0 or 1, got '{}'", flag, value));
+}
+
+}  // namespace
+
+int run_training(const Config& config, bool quiet) {
+  if (!quiet) fmt::print(stderr, "# gemmvec {}: resolved config\n{}", version(), to_yaml(config));
+  std::fflush(stderr);
+  check_inputs(config);
+  train(config);  // the trainer prints its own progress and summary
+  return 0;
+}
+
+int cmd_train(const std::vector<std::string>& argv) {
+  const Args args = parse_args(argv, {{"--set", true}, {"--quiet", false}}, "train");
+  if (args.help) {
+    fmt::print("{}", kTrainUsage);
+    return 0;
+  }
+  if (args.positional.size() != 1)
+    throw UsageError(args.positional.empty() ? "train needs a config file: gemmvec train CONFIG.yaml (a template: gemmvec init)"
+                                             : fmt::format("train takes one config file, got {} arguments", args.positional.size()));
+  Config config = load_config(args.positional[0]);
+  apply_overrides(config, args);
+  validate(config);
+  return run_training(config, args.has("--quiet"));
+}
+
+int cmd_prepare(const std::vector<std::string>& argv) {
+  const Args args = parse_args(argv, {{"--out", true}, {"--set", true}}, "prepare");
+  if (args.help) {
+    fmt::print("{}", kPrepareUsage);
+    return 0;
+  }
+  if (args.positional.empty()) throw UsageError("prepare needs corpus files: gemmvec prepare CORPUS... --out PREFIX");
+  const std::string prefix = args.last("--out");
+  if (prefix.empty()) throw UsageError("prepare needs --out PREFIX (it writes PREFIX.vocab and PREFIX.tokens)");
+  Config config;
+  config.data.corpus = args.positional;
+  apply_overrides(config, args);
+  validate(config);
+  check_inputs(config);
+  prepare_to_prefix(config, prefix);
+  fmt::print(stderr, "gemmvec: to train on it, set data.tokens: {}\n", prefix);
+  return 0;
+}
+
+int cmd_word2vec(const std::vector<std::string>& argv) {
+  Config config;
+  // word2vec.c's defaults, so existing scripts get what they got.
+  config.model.type = ModelType::kCbow;
+  config.model.sample = 1e-3;
+  config.output.format = "txt";
+  std::vector<std::string> overrides;
+  bool quiet = false;
+  bool has_train = false, has_output = false;
+  std::vector<std::string> known{"--set", "--quiet", "--help"};
+  for (const KeyFlag& f : kKeyFlags) known.emplace_back(f.flag);
+  for (const char* f : kOtherFlags) known.emplace_back(f);
+
+  for (size_t i = 0; i < argv.size(); ++i) {
+    const std::string& flag = argv[i];
+    if (flag == "-h" || flag == "--help" || flag == "-help") {
+      fmt::print("{}", kWord2vecUsage);
+      return 0;
+    }
+    if (flag == "--quiet") {
+      quiet = true;
+      continue;
+    }
+    if (flag.size() < 2 || flag[0] != '-')
+      throw UsageError(fmt::format("unexpected argument '{}': word2vec-style flags come in pairs (-size 100)", flag));
+    if (std::find(known.begin(), known.end(), flag) == known.end())
+      throw UsageError(fmt::format("unknown flag '{}' (did you mean '{}'?)", flag, closest_match(flag, known)));
+    if (i + 1 >= argv.size()) throw UsageError(fmt::format("{} needs a value", flag));
+    const std::string& value = argv[++i];
+    if (flag == "--set") {
+      overrides.push_back(value);
+    } else if (flag == "-binary") {
+      config.output.format = zero_or_one(flag, value) ? "bin" : "txt";
+    } else if (flag == "-cbow") {
+      config.model.type = zero_or_one(flag, value) ? ModelType::kCbow : ModelType::kSkipGram;
+    } else if (flag == "-hs") {
+      if (zero_or_one(flag, value))
+        throw UsageError("-hs 1 (hierarchical softmax) is not supported: gemmvec trains with negative sampling (-hs 0 -negative N)");
+    } else if (flag == "-classes") {
+      if (value != "0") throw UsageError("-classes (k-means word classes) is not supported");
+    } else if (flag == "-debug") {
+      // word2vec.c's verbosity; gemmvec's progress lines do not depend on it.
+    } else {
+      for (const KeyFlag& f : kKeyFlags) {
+        if (flag != f.flag) continue;
+        if (flag == "-train") has_train = true;
+        if (flag == "-output") has_output = true;
+        set_value(config, f.key, value, flag);
+      }
+    }
+  }
+  for (const std::string& assignment : overrides) apply_override(config, assignment);
+  if (!has_train && config.data.corpus.empty() && config.data.tokens.empty())
+    throw UsageError("-train FILE is required (gemmvec --help)");
+  if (!has_output && config.output.path == OutputConfig{}.path)
+    throw UsageError("-output FILE is required (gemmvec --help)");
+  validate(config);
+  return run_training(config, quiet);
+}
+
+}  // namespace gemmvec::cli

@@ -1,0 +1,44 @@
+// gemmvec: resolving config and vocab into a training plan, and each backend's defaults.
+#include "gemmvec/train_plan.h"
+
+#include <thread>
+
+#include "gemmvec/backend.h"
+#include "gemmvec/negative_sampling.h"
+
+namespace gemmvec {
+
+BackendDefaults backend_defaults(const std::string& backend) {
+  // CPU: one center per group, K = k: word2vec.c's objective with HogBatch's row reuse.
+  // GEMM pipeline: measured in docs/tuning.md.
+  if (backend == "cpu") return {1, 0, 0};
+  return {16, 0, 1u << 18};
+}
+
+TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,
+                    uint32_t default_group_negatives, uint32_t default_batch_words) {
+  TrainPlan plan;
+  plan.type = config.model.type;
+  plan.dim = config.model.dim;
+  plan.window = config.model.window;
+  plan.negative = config.model.negative;
+  plan.group_size = config.train.group_size ? config.train.group_size : default_group_size;
+  plan.group_negatives = config.train.group_negatives ? config.train.group_negatives
+                         : default_group_negatives   ? default_group_negatives
+                                                     : config.model.negative;
+  plan.batch_words = config.train.batch_words ? config.train.batch_words : default_batch_words;
+  plan.threads = config.train.threads ? config.train.threads
+                                      : std::max(1u, std::thread::hardware_concurrency());
+  if (config.train.deterministic) plan.threads = 1;
+  plan.epochs = config.train.epochs;
+  plan.seed = config.train.seed;
+  plan.deterministic = config.train.deterministic;
+  plan.tf32 = config.train.tf32;
+  plan.keep.resize(vocab.size());
+  for (uint32_t w = 0; w < vocab.size(); ++w)
+    plan.keep[w] = keep_probability(vocab.count(w), vocab.total(), config.model.sample);
+  plan.noise = AliasTable(vocab.counts(), config.model.ns_exponent);
+  return plan;
+}
+
+}  // namespace gemmvec

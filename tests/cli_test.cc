@@ -1,0 +1,193 @@
+// gemmvec tests: the command line, run as users run it (the built binary, exit codes, stderr).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "gemmvec/config.h"
+
+namespace gemmvec {
+namespace {
+
+struct Result {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `gemmvec ARGS` through the shell; stdout and stderr are captured separately.
+Result gemmvec(const std::string& args) {
+  const std::string err_path = ::testing::TempDir() + "gemmvec_cli_test.stderr";
+  const std::string command = std::string("'") + GEMMVEC_BINARY + "' " + args + " 2>'" + err_path + "'";
+  Result r;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, pipe)) > 0) r.out.append(buf, n);
+  const int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = read_file(err_path);
+  std::remove(err_path.c_str());
+  return r;
+}
+
+std::string temp_file(const std::string& name, const std::string& content) {
+  const std::string path = ::testing::TempDir() + name;
+  std::ofstream(path) << content;
+  return path;
+}
+
+TEST(Cli, InitPrintsATemplateThatParsesToTheDefaults) {
+  const Result r = gemmvec("init");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, config_template());
+  EXPECT_EQ(to_yaml(parse_config(r.out, "init")), to_yaml(Config{}));
+}
+
+TEST(Cli, HelpAndVersion) {
+  Result r = gemmvec("--help");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("gemmvec train CONFIG.yaml"), std::string::npos);
+  EXPECT_NE(r.out.find("-train FILE -output FILE"), std::string::npos);
+  EXPECT_EQ(gemmvec("train --help").exit_code, 0);
+  EXPECT_EQ(gemmvec("-train x --help").exit_code, 0);
+  EXPECT_EQ(gemmvec("--version").exit_code, 0);
+  r = gemmvec("");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("usage"), std::string::npos);
+}
+
+TEST(Cli, UnknownCommandNamesTheClosest) {
+  const Result r = gemmvec("trian x.yaml");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("gemmvec: unknown command 'trian' (did you mean 'train'?)"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, UnknownOptionNamesTheClosest) {
+  const Result r = gemmvec("eval v.bin --analogyy q.txt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean '--analogy'?"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownWord2vecFlagNamesTheClosest) {
+  const Result r = gemmvec("-train corpus.txt -output v.txt -sizee 100");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("unknown flag '-sizee' (did you mean '-size'?)"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Cli, Word2vecFlagErrors) {
+  Result r = gemmvec("-train corpus.txt -output v.txt -hs 1");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("hierarchical softmax"), std::string::npos) << r.err;
+  r = gemmvec("-train corpus.txt -output v.txt -size abc");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-size: model.dim"), std::string::npos) << r.err;
+  r = gemmvec("-train corpus.txt -output v.txt -binary 2");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-binary expects 0 or 1"), std::string::npos) << r.err;
+  r = gemmvec("-output v.txt");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("-train FILE is required"), std::string::npos) << r.err;
+  r = gemmvec("-train corpus.txt -output v.txt --set model.dimm=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model.dim'"), std::string::npos) << r.err;
+}
+
+TEST(Cli, Word2vecFlagsMapToConfigWithWord2vecDefaults) {
+  // The corpus does not exist: the resolved config is printed, then the run stops with exit 1.
+  const std::string missing = ::testing::TempDir() + "gemmvec_no_such_corpus.txt";
+  const Result r = gemmvec("-train '" + missing + "' -output v.txt -size 7 -window 3 -negative 9 -iter 2 -min-count 1 "
+                        "-threads 1 -hs 0 -debug 2 -save-vocab w.vocab --set train.seed=9");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const std::string yaml = r.err.substr(0, r.err.rfind("gemmvec: "));
+  const Config c = parse_config(yaml, "stderr");
+  EXPECT_EQ(c.data.corpus, (std::vector<std::string>{missing}));
+  EXPECT_EQ(c.output.path, "v.txt");
+  EXPECT_EQ(c.output.format, "txt");  // -binary 0
+  EXPECT_EQ(c.model.type, ModelType::kCbow);  // -cbow 1
+  EXPECT_DOUBLE_EQ(c.model.sample, 1e-3);
+  EXPECT_EQ(c.model.dim, 7u);
+  EXPECT_EQ(c.model.window, 3u);
+  EXPECT_EQ(c.model.negative, 9u);
+  EXPECT_EQ(c.train.epochs, 2u);
+  EXPECT_EQ(c.train.threads, 1u);
+  EXPECT_EQ(c.vocab.min_count, 1u);
+  EXPECT_EQ(c.vocab.save, "w.vocab");
+  EXPECT_EQ(c.train.seed, 9u);
+  EXPECT_NE(r.err.find(missing), std::string::npos);
+}
+
+TEST(Cli, TrainReportsConfigErrorsWithExitCode2) {
+  const std::string config = temp_file("gemmvec_cli_test.yaml", "data:\n  corpus: [nothing.txt]\nmodel:\n  dim: 50\n");
+  Result r = gemmvec("train '" + config + "' --set model.dimm=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("(did you mean 'model.dim'?)"), std::string::npos) << r.err;
+  r = gemmvec("train '" + config + "' --set model.dim=0");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("model.dim = 0 is out of range"), std::string::npos) << r.err;
+  r = gemmvec("train '" + config + "' --sett model.dim=3");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean '--set'?"), std::string::npos) << r.err;
+  r = gemmvec("train");
+  EXPECT_EQ(r.exit_code, 2);
+  r = gemmvec("train '" + ::testing::TempDir() + "no_such_config.yaml'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("no_such_config.yaml"), std::string::npos) << r.err;
+  // A missing corpus is found before training starts, with --quiet nothing else is printed.
+  r = gemmvec("train '" + config + "' --quiet");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "gemmvec: nothing.txt: No such file or directory (data.corpus)\n");
+  std::remove(config.c_str());
+}
+
+TEST(Cli, InfoExitsZero) {
+  const Result r = gemmvec("info");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("gemmvec"), std::string::npos);
+  EXPECT_NE(r.out.find("backends"), std::string::npos);
+  EXPECT_NE(r.out.find("blas"), std::string::npos);
+}
+
+TEST(Cli, SimilarAnalogyAndEvalOnTinyVectors) {
+  // Four words in 2-D: king - man + woman lands on queen.
+  const std::string vectors = temp_file("gemmvec_cli_vectors.txt",
+                                        "5 2\nman 1.0 0.0\nwoman 0.0 1.0\nking 1.0 0.2\nqueen 0.2 1.0\napple -1.0 -1.0\n");
+  Result r = gemmvec("analogy '" + vectors + "' man king woman -n 1");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\t')), "queen");
+  r = gemmvec("similar '" + vectors + "' king -n 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.substr(0, r.out.find('\t')), "man");
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2);
+  r = gemmvec("similar '" + vectors + "' emperor");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("'emperor'"), std::string::npos);
+
+  const std::string questions = temp_file("gemmvec_cli_questions.txt", ": family\nman king woman queen\n");
+  const std::string pairs = temp_file("gemmvec_cli_pairs.txt", "king queen 8\nman woman 7\nking apple 1\n");
+  r = gemmvec("eval '" + vectors + "' --analogy '" + questions + "' --similarity '" + pairs + "' --top-n 0");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("total 100.00%"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("spearman"), std::string::npos) << r.out;
+  r = gemmvec("eval '" + vectors + "' --analogy '" + questions + "' --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"semantic\": 100.0"), std::string::npos) << r.out;
+  r = gemmvec("eval '" + vectors + "'");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
+}  // namespace gemmvec
