@@ -1,6 +1,7 @@
 // gemmvec tests: the command line, run as users run it (the built binary, exit codes, stderr).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -27,7 +28,8 @@ std::string read_file(const std::string& path) {
 
 // Runs `gemmvec ARGS` through the shell; stdout and stderr are captured separately.
 Result gemmvec(const std::string& args) {
-  const std::string err_path = ::testing::TempDir() + "gemmvec_cli_test.stderr";
+  // ctest runs tests in parallel processes: one stderr file per process.
+  const std::string err_path = ::testing::TempDir() + "gemmvec_cli_test." + std::to_string(::getpid()) + ".stderr";
   const std::string command = std::string("'") + GEMMVEC_BINARY + "' " + args + " 2>'" + err_path + "'";
   Result r;
   FILE* pipe = popen(command.c_str(), "r");

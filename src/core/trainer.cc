@@ -88,6 +88,9 @@ nlohmann::json evaluate(const Config& config, const WordVectors& vectors) {
 RunSummary train(const Config& config) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
+  for (const std::string& file : {config.output.path, config.output.metrics, config.output.vocab})
+    if (auto dir = std::filesystem::path(file).parent_path(); !file.empty() && !dir.empty())
+      std::filesystem::create_directories(dir);
   PreparedCorpus corpus = prepare_corpus(config);
   RunSummary summary;
   summary.backend = choose_backend(config.train.backend);
@@ -124,7 +127,6 @@ RunSummary train(const Config& config) {
   backend.reset();
   const WordVectors vectors = to_word_vectors(corpus.vocab, std::move(m));
   const std::string& out = config.output.path;
-  if (auto dir = std::filesystem::path(out).parent_path(); !dir.empty()) std::filesystem::create_directories(dir);
   if (config.output.format != "txt") save_word2vec_binary(out, vectors);
   if (config.output.format == "txt") save_word2vec_text(out, vectors);
   if (config.output.format == "both") save_word2vec_text(with_extension(out, ".txt"), vectors);
