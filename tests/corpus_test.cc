@@ -337,7 +337,7 @@ TEST(Reader, LongSentenceAcrossChunks) {
   std::string text;
   std::vector<std::string> want;
   for (int i = 0; text.size() < (3u << 20); ++i) {
-    want.push_back("t" + std::to_string(i * 7919 % 1000003));
+    want.push_back("t" + std::to_string(uint64_t(i) * 7919 % 1000003));
     text += want.back() + (i % 3 ? " " : "\t ");
   }
   text += "\nlast\n";

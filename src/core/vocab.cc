@@ -284,42 +284,53 @@ void Vocab::save(const std::string& path) const {
 }
 
 Vocab Vocab::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    int err = errno;
-    throw InputError(fmt::format("{}: cannot read the vocab: {} (check vocab.read)", path,
-                                 std::strerror(err)));
+  std::string text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      int err = errno;
+      throw InputError(fmt::format("{}: cannot read the vocab: {} (check vocab.read)", path,
+                                   std::strerror(err)));
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (in.bad()) throw InputError(fmt::format("{}: read error (check the file)", path));
+    text = std::move(ss).str();
   }
   Vocab v;
-  std::string line;
   uint64_t line_no = 0;
   auto bad = [&](const std::string& what) {
     return InputError(fmt::format("{}:{}: {} (expected one \"word count\" pair per line)", path,
                                   line_no, what));
   };
-  while (std::getline(in, line)) {
+  auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  const char* p = text.data();
+  const char* end = p + text.size();
+  while (p < end) {
     ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    size_t b = line.find_first_not_of(" \t");
-    if (b == std::string::npos) continue;  // blank line
-    size_t e = line.find_last_not_of(" \t");
-    size_t sep = line.find_first_of(" \t", b);
-    if (sep == std::string::npos || sep > e) throw bad("no count after the word");
-    size_t c = line.find_first_not_of(" \t", sep);
-    std::string_view count_text(line.data() + c, e + 1 - c);
+    const char* eol = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!eol) eol = end;
+    const char* b = p;
+    const char* e = eol;
+    p = eol + 1;
+    while (b < e && blank(*b)) ++b;
+    while (e > b && blank(e[-1])) --e;
+    if (b == e) continue;  // blank line
+    const char* sep = b;
+    while (sep < e && !blank(*sep)) ++sep;
+    if (sep == e) throw bad("no count after the word");
+    const char* c = sep;
+    while (blank(*c)) ++c;
     uint64_t count = 0;
-    auto [ptr, ec] = std::from_chars(count_text.data(), count_text.data() + count_text.size(), count);
-    if (ec != std::errc() || ptr != count_text.data() + count_text.size())
-      throw bad(fmt::format("bad count '{}'", count_text));
-    std::string word = line.substr(b, sep - b);
-    if (v.ids_.count(word)) throw bad(fmt::format("duplicate word '{}'", word));
-    v.ids_.emplace(word, static_cast<uint32_t>(v.words_.size()));
-    v.words_.push_back(std::move(word));
+    auto [ptr, ec] = std::from_chars(c, e, count);
+    if (ec != std::errc() || ptr != e) throw bad(fmt::format("bad count '{}'", std::string_view(c, e - c)));
+    if (v.words_.size() + 1 >= kMissing) throw bad("too many words");
+    auto [it, added] = v.ids_.try_emplace(std::string(b, sep), static_cast<uint32_t>(v.words_.size()));
+    if (!added) throw bad(fmt::format("duplicate word '{}'", it->first));
+    v.words_.push_back(it->first);
     v.counts_.push_back(count);
-    if (v.words_.size() >= kMissing) throw bad("too many words");
+    v.total_ += count;
   }
-  if (in.bad()) throw InputError(fmt::format("{}: read error (check the file)", path));
-  v.index();
   return v;
 }
 
