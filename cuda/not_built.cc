@@ -1,14 +1,21 @@
-// gemmvec: factories for a build without the GEMM pipeline backends.
+// gemmvec: the pipeline factories a build lacks: make_cuda_pipeline when CUDA is not built, and
+// also make_host_pipeline when there is no Thrust at all (neither pipeline backend exists).
 #include <stdexcept>
 
-#include "gemmvec/backend.h"
+#include "pipeline.h"
 
-namespace gemmvec {
+namespace gemmvec::pipeline {
 
-std::unique_ptr<Backend> make_cuda_host_backend(const TrainPlan&, Embeddings) { return nullptr; }
-std::unique_ptr<Backend> make_cuda_backend(const TrainPlan&, Embeddings) {
-  throw std::runtime_error("this gemmvec was built without the CUDA backend (rebuild with the CUDA toolkit and -DGEMMVEC_CUDA=ON)");
+#if !defined(GEMMVEC_PIPELINE_HOST)
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings) { return nullptr; }
+#endif
+
+#if !defined(GEMMVEC_PIPELINE_CUDA)
+std::string cuda_problem() { return "this gemmvec was built without CUDA"; }
+std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan&, Embeddings) {
+  throw std::runtime_error(
+      "this gemmvec was built without CUDA (rebuild with the CUDA toolkit and -DGEMMVEC_CUDA=ON)");
 }
-std::string cuda_unavailable_reason() { return "this gemmvec was built without the CUDA backend"; }
+#endif
 
-}  // namespace gemmvec
+}  // namespace gemmvec::pipeline

@@ -10,11 +10,15 @@
 #      defaults and at batch_words 16384
 #   4. throughput: d 100 and 300, skip-gram and CBOW, the 16.8M-word corpus for 60 epochs (about
 #      1B words), each run cut at 45 s; words/s from its metrics log
+# Every step is also cut at a deadline of CHECK_DEADLINE seconds (default 500) from the start.
 # Without a GPU it records why and skips steps 3-4; it exits 0 unless the pack is missing.
 # Rehearsal without a GPU: CHECK_RUNS=1 CHECK_BACKEND=cuda-host CHECK_LIMIT=20 runs steps 3-4
 # anyway, on that backend, each cut at CHECK_LIMIT seconds.
 set -uo pipefail
 PACK=${1:-gpu-pack}
+# check: tests, quality at the defaults, d 100 throughput. grid: the group/batch/K grid that
+# chooses the defaults, and d 300 throughput. Two calls on one warm machine share /tmp.
+PHASE=${2:-check}
 ROOT=$(pwd)
 OUT=${OUT:-$ROOT/gpu-check-out}
 mkdir -p "$OUT"
@@ -28,7 +32,9 @@ if [ ! -d "$PACK/bin" ]; then
 fi
 
 # ---- unpack ------------------------------------------------------------------------------------
-WORK=$(mktemp -d /tmp/gemmvec-gpu.XXXXXX)
+WORK=/tmp/gemmvec-gpu-work
+rm -rf "$WORK/bin" "$WORK/lib"
+mkdir -p "$WORK"
 cp -r "$PACK/bin" "$PACK/lib" "$WORK/"
 unxz_all() {
   for f in "$WORK"/bin/*.xz "$WORK"/lib/*.xz; do
@@ -88,15 +94,26 @@ if ldd "$BIN/gemmvec" | grep -q "not found"; then
 fi
 
 # ---- 2. tests ----------------------------------------------------------------------------------
+DEADLINE=${CHECK_DEADLINE:-500}
+# The smaller of $1 and the seconds left before the deadline (0: no time left).
+budget() {
+  local left=$((DEADLINE - ($(date +%s) - T0)))
+  [ "$left" -lt 0 ] && left=0
+  [ "$1" -lt "$left" ] && echo "$1" || echo "$left"
+}
+GPU_TESTS_RC=-1
+CPU_TESTS_RC=-1
+if [ "$PHASE" = check ]; then
 log "gpu tests"
-timeout 240 "$BIN/gemmvec_gpu_tests" --gtest_output="json:$OUT/gpu-tests.json" >"$OUT/gpu-tests.log" 2>&1
+timeout "$(budget 100)" "$BIN/gemmvec_gpu_tests" --gtest_output="json:$OUT/gpu-tests.json" >"$OUT/gpu-tests.log" 2>&1
 GPU_TESTS_RC=$?
 log "gpu tests: exit $GPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/gpu-tests.log" | tr '\n' ' ')"
 log "Philox/cuRAND and pipeline CPU tests"
-timeout 90 "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' --gtest_output="json:$OUT/cpu-tests.json" \
+timeout "$(budget 60)" "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' --gtest_output="json:$OUT/cpu-tests.json" \
   >"$OUT/cpu-tests.log" 2>&1
 CPU_TESTS_RC=$?
 log "cpu tests: exit $CPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/cpu-tests.log" | tr '\n' ' ')"
+fi
 
 # ---- 3-4. training runs ------------------------------------------------------------------------
 DATA="$WORK/data"
@@ -105,8 +122,13 @@ RUNS="$OUT/runs"
 mkdir -p "$RUNS"
 # One training run: NAME TIMEOUT_S then --set overrides. Samples device memory once a second.
 train_run() {
-  local name=$1 limit=$2
+  local name=$1 limit
+  limit=$(budget "$2")
   shift 2
+  if [ "$limit" -lt 10 ]; then
+    log "run $name: skipped, the deadline is near"
+    return
+  fi
   local smi_pid=""
   if [ "$GPU" = 1 ]; then
     nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -l 1 >"$RUNS/$name.memory.csv" 2>/dev/null &
@@ -118,37 +140,44 @@ train_run() {
   local rc=$?
   [ -n "$smi_pid" ] && kill "$smi_pid" 2>/dev/null
   echo "$rc $(($(date +%s) - t))" >"$RUNS/$name.rc"
-  log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E 'wrote|analogy|similarity|error' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
+  log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E '^gemmvec: (wrote|backend)|^analogy |^similarity |rror' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
   rm -f "$RUNS/$name.bin"
 }
 
 BACKEND=${CHECK_BACKEND:-cuda}
 limit() { echo "${CHECK_LIMIT:-$1}"; }
 if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
-  log "unpacking the corpus"
-  timeout 120 xz -dc "$PACK/data/corpus/enwiki2015_100m.txt.xz" >"$DATA/enwiki.txt"
-  timeout 30 "$BIN/gemmvec" init >"$DATA/base.yaml" 2>/dev/null
   COMMON=(--set data.tokens="$DATA/enwiki" --set train.backend="$BACKEND" --set train.progress_seconds=2)
   EVAL=(--set "eval.analogy=[$PACK/data/eval/questions-words.txt]"
         --set "eval.similarity=[$PACK/data/eval/wordsim353.tsv]")
-  log "prepare (token cache of the 16.8M-word corpus)"
-  timeout 150 "$BIN/gemmvec" prepare "$DATA/enwiki.txt" --out "$DATA/enwiki" >"$RUNS/prepare.log" 2>&1 ||
-    log "prepare failed: $(tail -2 "$RUNS/prepare.log")"
-  rm -f "$DATA/enwiki.txt"
-  # 3. quality (5 epochs, skip-gram, d 100)
-  train_run quality-default "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}"
-  train_run quality-batch16k "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}" --set train.batch_words=16384
-  # 4. throughput: ~1B words (60 epochs of 16.8M), cut at 45 s
-  for dim in 100 300; do
+  if [ ! -s "$DATA/enwiki.tokens" ]; then
+    log "unpacking the corpus"
+    timeout 120 xz -dc "$PACK/data/corpus/enwiki2015_100m.txt.xz" >"$DATA/enwiki.txt"
+    log "prepare (token cache of the 16.8M-word corpus)"
+    timeout 150 "$BIN/gemmvec" prepare "$DATA/enwiki.txt" --out "$DATA/enwiki" >"$RUNS/prepare.log" 2>&1 ||
+      log "prepare failed: $(tail -2 "$RUNS/prepare.log")"
+    rm -f "$DATA/enwiki.txt"
+  fi
+  timeout 30 "$BIN/gemmvec" init >"$DATA/base.yaml" 2>/dev/null
+  if [ "$PHASE" = check ]; then
+    # 3. quality at the defaults (5 epochs, d 100), skip-gram and CBOW
+    train_run quality-sg-default "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}"
+    train_run quality-cbow-default "$(limit 60)" "${COMMON[@]}" "${EVAL[@]}" --set model.type=cbow
+    # 4. throughput at d 100: ~1B words (60 epochs of 16.8M), cut at 30 s
     for type in skipgram cbow; do
-      train_run "speed-$type-d$dim" "$(limit 45)" "${COMMON[@]}" --set model.type=$type --set model.dim=$dim --set train.epochs=60
+      train_run "speed-$type-d100" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set train.epochs=60
     done
-  done
-  train_run speed-skipgram-d300-batch16k "$(limit 45)" "${COMMON[@]}" --set model.dim=300 --set train.epochs=60 \
-    --set train.batch_words=16384
-  # The CPU on the same quality run, for comparison, if time is left.
-  if [ $(($(date +%s) - T0)) -lt 390 ]; then
-    train_run quality-cpu "$(limit $((460 - ($(date +%s) - T0))))" "${COMMON[@]}" "${EVAL[@]}" --set train.backend=cpu
+  else
+    # The grid that chooses the GEMM pipeline's defaults: batch words x group positions x K.
+    for point in cbow:4096:8:5 skipgram:4096:8:5 skipgram:16384:1:5 skipgram:16384:64:16 cbow:1024:8:5 \
+                 skipgram:65536:64:16 skipgram:4096:64:16 skipgram:32768:8:5 cbow:4096:64:16; do
+      IFS=: read -r type b g k <<<"$point"
+      train_run "grid-$type-b$b-g$g-k$k" "$(limit 40)" "${COMMON[@]}" "${EVAL[@]}" --set model.type=$type \
+        --set train.batch_words=$b --set train.group_size=$g --set train.group_negatives=$k
+    done
+    for type in skipgram cbow; do
+      train_run "speed-$type-d300" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set model.dim=300 --set train.epochs=60
+    done
   fi
 else
   log "no GPU: training runs skipped"
@@ -190,7 +219,12 @@ for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
         run.update({k: j.get(k) for k in ("words_per_second", "train_seconds", "total_seconds", "final_loss",
                                            "vocab", "dim", "epochs", "group_size", "group_negatives",
                                            "batch_words", "scores")})
-    metrics = [json.loads(l) for l in read(os.path.join(out, "runs", name + ".metrics.jsonl")).splitlines() if l.strip()]
+    metrics = []
+    for l in read(os.path.join(out, "runs", name + ".metrics.jsonl")).splitlines():
+        try:
+            metrics.append(json.loads(l))
+        except ValueError:  # the last line of a run cut by timeout
+            pass
     if metrics:
         last = metrics[-1]
         run["last_metrics"] = last
@@ -202,8 +236,11 @@ for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
 json.dump(summary, open(os.path.join(out, "gpu-check.json"), "w"), indent=2)
 print(json.dumps({k: summary[k] for k in ("gpu", "device", "gpu_tests_exit", "cpu_tests_exit")}))
 for name, run in summary["runs"].items():
-    print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib")})
+    sc = run.get("scores") or {}
+    an = [round(v["total"], 2) for v in (sc.get("analogy") or {}).values()]
+    ws = [round(v["spearman"], 3) for v in (sc.get("similarity") or {}).values()]
+    print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib")},
+          "analogy", an, "ws353", ws)
 EOF
-rm -rf "$WORK"
 log "done in $(($(date +%s) - T0)) s; results in $OUT"
 exit 0

@@ -10,9 +10,10 @@ namespace gemmvec {
 
 BackendDefaults backend_defaults(const std::string& backend) {
   // CPU: one center per group, K = k: word2vec.c's objective with HogBatch's row reuse.
-  // GEMM pipeline: measured in docs/tuning.md.
+  // GEMM pipeline: a batch is one step from stale rows, so it stays small enough that the
+  // summed updates of frequent words do not diverge (262144 words did); docs/tuning.md.
   if (backend == "cpu") return {1, 0, 0};
-  return {16, 0, 1u << 18};
+  return {64, 16, 4096};
 }
 
 TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,

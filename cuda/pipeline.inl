@@ -1,0 +1,1054 @@
+// gemmvec: the GEMM pipeline, single source: __host__ __device__ functors run through Thrust
+// with the platform's execution policy, and three batched GEMMs through the platform's BLAS.
+// Included by pipeline_host.cc (g++, Thrust host system, OpenBLAS) and pipeline_cuda.cu
+// (nvcc, cuBLAS) after their platform header; docs/algorithm.md is the contract.
+//
+// One step = one batch of whole sentences (n positions from corpus position `base`):
+//   1. keep flags (philox kToken .x) -> compaction of kept words; sentence of each
+//   2. reduced span (.y) -> context range [lo, hi] of each kept center -> pair counts -> scan
+//   3. groups g = position / group_size, numbered by their first kept center; K negatives each
+//   4. pairs laid out in GEMM slots of R rows: a group's pairs fill ceil(pairs / R) slots, R
+//      chosen per batch to minimize padding plus per-slot cost (R = 1 is no padding at all)
+//   5. gathers: U (rows, d) input rows (CBOW: context means), Vn (groups, K, d) negative rows
+//   6. s+ = u . v_o per row; GEMM S_s = U_s Vn_g^T; E from S; GEMM dVn_s = E_s^T U_s;
+//      dv_o = sum e+ u per center; GEMM dU_s = E_s Vn_g (into U); dU += e+ v_o
+//   7. scatter-add into W_in and W_out: atomics, or (deterministic) sort by row and sum in order
+// Every score reads the rows as they were before the step; every gradient is added after.
+#pragma once
+#ifndef GV_PIPELINE_NS
+#error "define GV_PIPELINE_NS and include a platform header before pipeline.inl"
+#endif
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <thrust/binary_search.h>
+#include <thrust/copy.h>
+#include <thrust/fill.h>
+#include <thrust/for_each.h>
+#include <thrust/iterator/counting_iterator.h>
+#include <thrust/iterator/transform_iterator.h>
+#include <thrust/reduce.h>
+#include <thrust/scan.h>
+#include <thrust/sort.h>
+#include <thrust/transform_reduce.h>
+#include <thrust/transform_scan.h>
+
+#include "gemmvec/alias_table.h"
+#include "gemmvec/negative_sampling.h"
+#include "gemmvec/philox.h"
+#include "gemmvec/token_cache.h"
+#include "pipeline.h"
+
+namespace gemmvec::GV_PIPELINE_NS {
+
+constexpr uint32_t kNone = 0xFFFFFFFFu;
+constexpr uint64_t kNoKey = ~uint64_t(0);
+
+using Index = thrust::counting_iterator<uint32_t>;
+using BigIndex = thrust::counting_iterator<size_t>;
+
+// Runs f(row, col) over a (rows, d) matrix: one thread per element on the GPU (coalesced), one
+// loop per row on the host (no division per element). kRowLoops comes from the platform.
+template <class F>
+struct ByElement {
+  F f;
+  uint32_t d;
+  GV_HD void operator()(size_t i) const { f(i / d, static_cast<uint32_t>(i % d)); }
+};
+template <class F>
+struct ByRow {
+  F f;
+  uint32_t d;
+  GV_HD void operator()(size_t r) const {
+    for (uint32_t c = 0; c < d; ++c) f(r, c);
+  }
+};
+template <class Policy, class F>
+void for_each_element(const Policy& pol, size_t rows, uint32_t d, const F& f) {
+  if constexpr (kRowLoops) thrust::for_each_n(pol, BigIndex(0), rows, ByRow<F>{f, d});
+  else thrust::for_each_n(pol, BigIndex(0), rows * d, ByElement<F>{f, d});
+}
+
+// Index of the first element of a[0..n) greater than v (a ascending).
+GV_HD uint32_t upper_bound_u32(const uint32_t* a, uint32_t n, uint32_t v) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo) / 2;
+    if (a[mid] <= v) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+// ---- 1. keep flags, kept words --------------------------------------------------------------
+
+struct IsBreak {
+  GV_HD uint32_t operator()(uint32_t t) const { return t == kSentenceBreak ? 1u : 0u; }
+};
+
+struct KeepTest {
+  const uint32_t* tokens;
+  const float* keep;
+  uint64_t seed, base;
+  uint32_t epoch;
+  GV_HD bool operator()(uint32_t i) const {
+    const uint32_t w = tokens[i];
+    if (w == kSentenceBreak) return false;
+    return to_unit(philox(seed, Purpose::kToken, epoch, base + i).x) < keep[w];
+  }
+};
+
+struct KeptInfo {
+  const uint32_t* tokens;
+  const uint32_t* sentence;  // (n) breaks before each position
+  const uint32_t* kept_pos;  // (m) batch index of each kept word
+  uint32_t* word;            // (m)
+  uint32_t* kept_sentence;   // (m)
+  GV_HD void operator()(uint32_t k) const {
+    const uint32_t p = kept_pos[k];
+    word[k] = tokens[p];
+    kept_sentence[k] = sentence[p];
+  }
+};
+
+// ---- 2. windows and pair counts --------------------------------------------------------------
+
+struct Windows {
+  const uint32_t* kept_pos;
+  const uint32_t* kept_sentence;
+  uint32_t m;
+  uint64_t seed, base;
+  uint32_t epoch, window, group_size;
+  bool cbow;
+  uint32_t* lo;     // (m) first context (kept index)
+  uint32_t* hi;     // (m) last context
+  uint32_t* count;  // (m) pairs of the center
+  uint64_t* gid;    // (m) global group id of the center
+  GV_HD void operator()(uint32_t k) const {
+    const uint64_t pos = base + kept_pos[k];
+    const uint32_t span = window - philox(seed, Purpose::kToken, epoch, pos).y % window;
+    const uint32_t s = kept_sentence[k];
+    uint32_t a = k, b = k;
+    while (a > 0 && k - a < span && kept_sentence[a - 1] == s) --a;
+    while (b + 1 < m && b - k < span && kept_sentence[b + 1] == s) ++b;
+    lo[k] = a;
+    hi[k] = b;
+    count[k] = cbow ? (b > a ? 1u : 0u) : b - a;
+    gid[k] = pos / group_size;
+  }
+};
+
+// ---- 3. groups and negatives -----------------------------------------------------------------
+
+// 1 where center k+1 starts a new group: its exclusive scan numbers the groups.
+struct NextStartsGroup {
+  const uint64_t* gid;
+  uint32_t m;
+  GV_HD uint32_t operator()(uint32_t k) const { return k + 1 < m && gid[k + 1] != gid[k] ? 1u : 0u; }
+};
+
+struct GroupStarts {
+  const uint64_t* gid;
+  const uint32_t* group;     // (m) group index of each center
+  const uint32_t* pair_off;  // (m) first pair of each center
+  uint64_t* group_id;        // (groups) global id
+  uint32_t* group_off;       // (groups) first pair
+  GV_HD void operator()(uint32_t k) const {
+    if (k == 0 || gid[k] != gid[k - 1]) {
+      group_id[group[k]] = gid[k];
+      group_off[group[k]] = pair_off[k];
+    }
+  }
+};
+
+struct GroupCounts {
+  const uint32_t* group_off;
+  uint32_t groups, pairs;
+  uint32_t* group_count;  // (groups)
+  GV_HD void operator()(uint32_t g) const {
+    group_count[g] = (g + 1 < groups ? group_off[g + 1] : pairs) - group_off[g];
+  }
+};
+
+struct DrawNegatives {
+  AliasView noise;
+  const uint64_t* group_id;
+  uint64_t seed;
+  uint32_t epoch, K;
+  uint32_t* neg;  // (groups, K)
+  GV_HD void operator()(uint32_t i) const {
+    neg[i] = draw_negative(noise, seed, epoch, group_id[i / K], i % K);
+  }
+};
+
+// ---- 4. slots --------------------------------------------------------------------------------
+
+constexpr int kRowChoices = 13;  // R = 1, 2, 4, ..., 4096
+struct SlotCounts {
+  uint64_t s[kRowChoices];
+};
+struct ToSlotCounts {
+  GV_HD SlotCounts operator()(uint32_t c) const {
+    SlotCounts r;
+    for (int i = 0; i < kRowChoices; ++i) r.s[i] = (static_cast<uint64_t>(c) + (1u << i) - 1) >> i;
+    return r;
+  }
+};
+struct AddSlotCounts {
+  GV_HD SlotCounts operator()(const SlotCounts& a, const SlotCounts& b) const {
+    SlotCounts r;
+    for (int i = 0; i < kRowChoices; ++i) r.s[i] = a.s[i] + b.s[i];
+    return r;
+  }
+};
+
+struct SlotsOfGroup {
+  uint32_t R;
+  GV_HD uint32_t operator()(uint32_t c) const { return (c + R - 1) / R; }
+};
+
+struct SlotInfo {
+  const uint32_t* slot_off;  // (groups) first slot of each group
+  uint32_t groups, R, K, d;
+  float* U;
+  float* Vn;
+  float* SE;
+  float* dVn;
+  uint32_t* slot_group;  // (slots)
+  float** u_ptr;         // (slots) U_s: R x d
+  float** vn_ptr;        // (slots) Vn_g: K x d
+  float** se_ptr;        // (slots) S_s / E_s: R x K
+  float** dvn_ptr;       // (slots) dVn_s: K x d
+  GV_HD void operator()(uint32_t s) const {
+    const uint32_t g = upper_bound_u32(slot_off, groups, s) - 1;
+    slot_group[s] = g;
+    u_ptr[s] = U + static_cast<size_t>(s) * R * d;
+    vn_ptr[s] = Vn + static_cast<size_t>(g) * K * d;
+    se_ptr[s] = SE + static_cast<size_t>(s) * R * K;
+    dvn_ptr[s] = dVn + static_cast<size_t>(s) * K * d;
+  }
+};
+
+// First row of center k's pairs in the slot layout.
+GV_HD uint32_t first_row(uint32_t k, const uint32_t* group, const uint32_t* slot_off,
+                         const uint32_t* pair_off, const uint32_t* group_off, uint32_t R) {
+  const uint32_t g = group[k];
+  return slot_off[g] * R + (pair_off[k] - group_off[g]);
+}
+
+struct Expand {
+  const uint32_t* lo;
+  const uint32_t* hi;
+  const uint32_t* count;
+  const uint32_t* group;
+  const uint32_t* slot_off;
+  const uint32_t* pair_off;
+  const uint32_t* group_off;
+  uint32_t R;
+  bool cbow;
+  uint32_t* row_center;   // (rows) kept index of the center, kNone for padding
+  uint32_t* row_context;  // (rows) skip-gram: kept index of the context
+  GV_HD void operator()(uint32_t k) const {
+    if (count[k] == 0) return;
+    uint32_t r = first_row(k, group, slot_off, pair_off, group_off, R);
+    if (cbow) {
+      row_center[r] = k;
+      row_context[r] = k;
+      return;
+    }
+    for (uint32_t c = lo[k]; c <= hi[k]; ++c) {
+      if (c == k) continue;
+      row_center[r] = k;
+      row_context[r] = c;
+      ++r;
+    }
+  }
+};
+
+// ---- 5. gathers ------------------------------------------------------------------------------
+
+struct GatherInputs {
+  const float* w_in;
+  const uint32_t* word;
+  const uint32_t* lo;
+  const uint32_t* hi;
+  const uint32_t* row_center;
+  const uint32_t* row_context;
+  uint32_t d;
+  bool cbow;
+  float* U;  // (rows, d)
+  GV_HD void operator()(size_t r, uint32_t col) const {
+    const size_t i = r * d + col;
+    const uint32_t k = row_center[r];
+    if (k == kNone) {
+      U[i] = 0.0f;
+      return;
+    }
+    if (!cbow) {
+      U[i] = w_in[static_cast<size_t>(word[row_context[r]]) * d + col];
+      return;
+    }
+    float sum = 0.0f;
+    for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+      if (c != k) sum += w_in[static_cast<size_t>(word[c]) * d + col];
+    U[i] = sum / static_cast<float>(hi[k] - lo[k]);
+  }
+};
+
+struct GatherRows {
+  const float* w;
+  const uint32_t* ids;  // (rows)
+  uint32_t d;
+  float* out;  // (rows, d)
+  GV_HD void operator()(size_t r, uint32_t col) const {
+    out[r * d + col] = w[static_cast<size_t>(ids[r]) * d + col];
+  }
+};
+
+// ---- 6. scores and coefficients --------------------------------------------------------------
+
+struct PositiveScores {
+  const float* U;
+  const float* w_out;
+  const uint32_t* word;
+  const uint32_t* row_center;
+  uint32_t d;
+  NegativeWeights weights;
+  float* s_pos;  // (rows)
+  float* e_pos;  // (rows) 0 on padding rows
+  GV_HD void operator()(uint32_t r) const {
+    const uint32_t k = row_center[r];
+    if (k == kNone) {
+      s_pos[r] = 0.0f;
+      e_pos[r] = 0.0f;
+      return;
+    }
+    const float* u = U + static_cast<size_t>(r) * d;
+    const float* v = w_out + static_cast<size_t>(word[k]) * d;
+    float s = 0.0f;
+    for (uint32_t i = 0; i < d; ++i) s += u[i] * v[i];
+    s_pos[r] = s;
+    e_pos[r] = positive_coef(s, weights);
+  }
+};
+
+// S -> E in place, and the loss of each row.
+struct NegativeCoefs {
+  const uint32_t* word;
+  const uint32_t* row_center;
+  const uint32_t* slot_group;
+  const uint32_t* neg;
+  const float* s_pos;
+  uint32_t R, K;
+  NegativeWeights weights;
+  float* SE;    // (rows, K)
+  float* loss;  // (rows)
+  GV_HD void operator()(uint32_t r) const {
+    float* e = SE + static_cast<size_t>(r) * K;
+    const uint32_t k = row_center[r];
+    if (k == kNone) {
+      for (uint32_t j = 0; j < K; ++j) e[j] = 0.0f;
+      loss[r] = 0.0f;
+      return;
+    }
+    const uint32_t o = word[k];
+    const uint32_t* n = neg + static_cast<size_t>(slot_group[r / R]) * K;
+    float l = positive_loss(s_pos[r]);
+    for (uint32_t j = 0; j < K; ++j) {
+      const bool collides = n[j] == o;
+      l += negative_loss(e[j], collides, weights.neg_weight);
+      e[j] = negative_coef(e[j], collides, weights);
+    }
+    loss[r] = l;
+  }
+};
+
+// dv_o of each center: the sum of e+ u over its rows (in row order).
+struct CenterGradients {
+  const float* U;
+  const float* e_pos;
+  const uint32_t* count;
+  const uint32_t* group;
+  const uint32_t* slot_off;
+  const uint32_t* pair_off;
+  const uint32_t* group_off;
+  uint32_t R, d;
+  bool cbow;
+  float* g_out;  // (m, d)
+  GV_HD void operator()(size_t center, uint32_t col) const {
+    const uint32_t k = static_cast<uint32_t>(center);
+    const size_t i = center * d + col;
+    if (count[k] == 0) {
+      g_out[i] = 0.0f;
+      return;
+    }
+    const uint32_t r0 = first_row(k, group, slot_off, pair_off, group_off, R);
+    const uint32_t rows = cbow ? 1u : count[k];
+    float sum = 0.0f;
+    for (uint32_t t = 0; t < rows; ++t) sum += e_pos[r0 + t] * U[static_cast<size_t>(r0 + t) * d + col];
+    g_out[i] = sum;
+  }
+};
+
+// dU += e+ v_o (after the GEMM wrote E Vn into U).
+struct AddPositiveInput {
+  const float* w_out;
+  const uint32_t* word;
+  const uint32_t* row_center;
+  const float* e_pos;
+  uint32_t d;
+  float* dU;
+  GV_HD void operator()(size_t r, uint32_t col) const {
+    const uint32_t k = row_center[r];
+    if (k == kNone) return;
+    dU[r * d + col] += e_pos[r] * w_out[static_cast<size_t>(word[k]) * d + col];
+  }
+};
+
+// ---- 7a. scatter with atomics ----------------------------------------------------------------
+
+struct ScatterInputs {
+  const float* dU;
+  const uint32_t* word;
+  const uint32_t* lo;
+  const uint32_t* hi;
+  const uint32_t* row_center;
+  const uint32_t* row_context;
+  uint32_t d;
+  bool cbow;
+  float* w_in;
+  GV_HD void operator()(size_t r, uint32_t col) const {
+    const size_t i = r * d + col;
+    const uint32_t k = row_center[r];
+    if (k == kNone) return;
+    if (!cbow) {
+      atomic_add(w_in + static_cast<size_t>(word[row_context[r]]) * d + col, dU[i]);
+      return;
+    }
+    for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+      if (c != k) atomic_add(w_in + static_cast<size_t>(word[c]) * d + col, dU[i]);
+  }
+};
+
+struct ScatterCenters {
+  const float* g_out;
+  const uint32_t* word;
+  const uint32_t* count;
+  uint32_t d;
+  float* w_out;
+  GV_HD void operator()(size_t k, uint32_t col) const {
+    if (count[k] == 0) return;
+    atomic_add(w_out + static_cast<size_t>(word[k]) * d + col, g_out[k * d + col]);
+  }
+};
+
+struct ScatterNegatives {
+  const float* dVn;
+  const uint32_t* slot_group;
+  const uint32_t* neg;
+  uint32_t K, d;
+  float* w_out;
+  GV_HD void operator()(size_t row, uint32_t col) const {  // row = slot * K + j
+    const size_t s = row / K, j = row % K;
+    const uint32_t n = neg[static_cast<size_t>(slot_group[s]) * K + j];
+    atomic_add(w_out + static_cast<size_t>(n) * d + col, dVn[row * d + col]);
+  }
+};
+
+// ---- 7b. deterministic scatter: (destination, source) entries, stable sort, ordered sums -----
+
+// key = matrix << 32 | word (matrix 0: W_in, 1: W_out); src = kind << 40 | row
+// (kind 0: a row of dU, 1: of the center gradients, 2: of dVn).
+GV_HD uint64_t entry_key(uint32_t matrix, uint32_t word) {
+  return (static_cast<uint64_t>(matrix) << 32) | word;
+}
+GV_HD uint64_t entry_src(uint32_t kind, uint64_t row) { return (static_cast<uint64_t>(kind) << 40) | row; }
+
+struct InputEntries {
+  const uint32_t* word;
+  const uint32_t* lo;
+  const uint32_t* hi;
+  const uint32_t* row_center;
+  const uint32_t* row_context;
+  uint32_t per_row;  // 1 (skip-gram) or 2 * window (CBOW: one entry per context)
+  bool cbow;
+  uint64_t* key;
+  uint64_t* src;
+  GV_HD void operator()(size_t e) const {
+    const size_t r = e / per_row;
+    const uint32_t t = static_cast<uint32_t>(e % per_row);
+    const uint32_t k = row_center[r];
+    key[e] = kNoKey;
+    src[e] = entry_src(0, r);
+    if (k == kNone) return;
+    if (!cbow) {
+      key[e] = entry_key(0, word[row_context[r]]);
+      return;
+    }
+    uint32_t c = lo[k] + t;  // the t-th context, skipping the center
+    if (c >= k) ++c;
+    if (c <= hi[k]) key[e] = entry_key(0, word[c]);
+  }
+};
+
+struct CenterEntries {
+  const uint32_t* word;
+  const uint32_t* count;
+  uint64_t* key;
+  uint64_t* src;
+  GV_HD void operator()(uint32_t k) const {
+    key[k] = count[k] ? entry_key(1, word[k]) : kNoKey;
+    src[k] = entry_src(1, k);
+  }
+};
+
+struct NegativeEntries {
+  const uint32_t* slot_group;
+  const uint32_t* neg;
+  uint32_t K;
+  uint64_t* key;
+  uint64_t* src;
+  GV_HD void operator()(size_t e) const {
+    const size_t s = e / K, j = e % K;
+    key[e] = entry_key(1, neg[static_cast<size_t>(slot_group[s]) * K + j]);
+    src[e] = entry_src(2, e);
+  }
+};
+
+struct SegmentHead {
+  const uint64_t* key;
+  GV_HD bool operator()(uint32_t e) const { return key[e] != kNoKey && (e == 0 || key[e] != key[e - 1]); }
+};
+
+struct SegmentSums {
+  const uint64_t* key;
+  const uint64_t* src;
+  const uint32_t* seg_start;  // (segments + 1)
+  const float* dU;
+  const float* g_out;
+  const float* dVn;
+  uint32_t d;
+  float* w_in;
+  float* w_out;
+  GV_HD void operator()(size_t q, uint32_t col) const {
+    float sum = 0.0f;
+    for (uint32_t e = seg_start[q]; e < seg_start[q + 1]; ++e) {
+      const uint64_t s = src[e];
+      const uint64_t row = s & ((uint64_t(1) << 40) - 1);
+      const uint32_t kind = static_cast<uint32_t>(s >> 40);
+      const float* base = kind == 0 ? dU : kind == 1 ? g_out : dVn;
+      sum += base[row * d + col];
+    }
+    const uint64_t k = key[seg_start[q]];
+    float* w = (k >> 32) ? w_out : w_in;
+    w[(k & 0xFFFFFFFFu) * d + col] += sum;
+  }
+};
+
+// ---- the pipeline ----------------------------------------------------------------------------
+
+// Scratch sizes for batches of up to `tokens` positions.
+struct Capacity {
+  size_t tokens = 0, groups = 0, rows = 0, slots = 0, entries = 0;
+};
+
+class GemmPipeline final : public pipeline::Pipeline {
+ public:
+  GemmPipeline(const TrainPlan& plan, Embeddings initial)
+      : plan_(plan), ctx_(plan), rows_(initial.rows), d_(initial.dim) {
+    if (initial.dim != plan.dim)
+      throw std::runtime_error("GEMM pipeline: initial matrices have dim " + std::to_string(initial.dim) +
+                               ", the plan " + std::to_string(plan.dim));
+    if (plan.window == 0 || plan.group_size == 0 || plan.group_negatives == 0)
+      throw std::runtime_error("GEMM pipeline: window, group_size and group_negatives must be positive");
+    if (plan.keep.size() != rows_ || plan.noise.prob().size() != rows_)
+      throw std::runtime_error("GEMM pipeline: the plan's tables do not match the vocabulary size");
+    const size_t matrix = static_cast<size_t>(rows_) * d_;
+    try {
+      w_in_ = Buffer<float>(matrix);
+      w_out_ = Buffer<float>(matrix);
+      keep_ = Buffer<float>(rows_);
+      noise_prob_ = Buffer<float>(rows_);
+      noise_alias_ = Buffer<uint32_t>(rows_);
+    } catch (const DeviceOutOfMemory&) {
+      throw std::runtime_error(out_of_memory_message(2 * matrix * sizeof(float), 0));
+    }
+    ctx_.to_device(w_in_.data(), initial.in.data(), matrix * sizeof(float));
+    ctx_.to_device(w_out_.data(), initial.out.data(), matrix * sizeof(float));
+    ctx_.to_device(keep_.data(), plan.keep.data(), rows_ * sizeof(float));
+    ctx_.to_device(noise_prob_.data(), plan.noise.prob().data(), rows_ * sizeof(float));
+    ctx_.to_device(noise_alias_.data(), plan.noise.alias().data(), rows_ * sizeof(uint32_t));
+  }
+
+  std::string name() const override { return kPipelineName; }
+
+  size_t bytes_held() const override {
+    return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() +
+           noise_alias_.bytes() + scratch_bytes_ + (staging_ ? staging_->bytes() : 0);
+  }
+
+  pipeline::StepStats step(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
+                           pipeline::StepTrace* trace) override {
+    reserve(n);
+    return run_checked(staging_->put_sync(tokens, n), n, base, epoch, lr, trace);
+  }
+
+  void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) override {
+    const uint32_t* t = tokens.data();
+    const size_t n = tokens.size();
+    if (t != cut_tokens_ || n != cut_size_) {
+      cuts_ = pipeline::cut_batches(t, n, std::max<uint32_t>(plan_.batch_words, 1));
+      cut_tokens_ = t;
+      cut_size_ = n;
+      size_t longest = 0;
+      for (size_t b = 0; b < cuts_.size(); ++b) longest = std::max(longest, cuts_[b] - (b ? cuts_[b - 1] : 0));
+      reserve(longest);
+    }
+    const size_t batches = cuts_.size();
+    if (batches == 0) return;
+    staging_->put(0, t, cuts_[0]);
+    for (size_t b = 0; b < batches; ++b) {
+      const size_t begin = b ? cuts_[b - 1] : 0, end = cuts_[b];
+      if (b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
+      const uint32_t* dev = staging_->get(static_cast<int>(b & 1));
+      const pipeline::StepStats st = run_checked(dev, end - begin, begin, epoch, progress.lr(), nullptr);
+      staging_->done(static_cast<int>(b & 1));
+      if (st.overflow) {
+        train_split(t, begin, end, epoch, progress);
+        continue;
+      }
+      progress.add(st.words, st.loss, st.pairs);
+    }
+    ctx_.sync();
+  }
+
+  void download(Embeddings& model) override {
+    const size_t matrix = static_cast<size_t>(rows_) * d_;
+    model.rows = rows_;
+    model.dim = d_;
+    model.in.resize(matrix);
+    model.out.resize(matrix);
+    ctx_.to_host(model.in.data(), w_in_.data(), matrix * sizeof(float));
+    ctx_.to_host(model.out.data(), w_out_.data(), matrix * sizeof(float));
+  }
+
+ private:
+  bool skip_gram() const { return plan_.type == ModelType::kSkipGram; }
+
+  Capacity capacity_for(size_t n) const {
+    const size_t w = plan_.window, K = plan_.group_negatives;
+    Capacity c;
+    c.tokens = n;
+    c.groups = std::min(n, n / plan_.group_size + 2);
+    const size_t worst = skip_gram() ? n * 2 * w : n;  // every word kept, every span full
+    if (worst * (d_ + K + 8) * sizeof(float) <= (size_t(256) << 20)) {
+      c.rows = worst;  // small batches: room for any pairs without padding
+      c.slots = std::min(worst, c.groups + worst / 8);
+    } else {
+      c.rows = (skip_gram() ? n * (w + 1) : n) * 5 / 4 + 4096;  // expected pairs + 25%
+      c.slots = c.groups + c.rows / 64;
+    }
+    if (plan_.deterministic) c.entries = (skip_gram() ? c.rows : c.rows * 2 * w) + n + c.slots * K;
+    return c;
+  }
+
+  static size_t scratch_bytes(const Capacity& c, size_t d, size_t K) {
+    const size_t f = sizeof(float), u = sizeof(uint32_t), q = sizeof(uint64_t), p = sizeof(float*);
+    return c.tokens * u * 8 + c.tokens * q + c.tokens * d * f +    // per token / kept word
+           c.groups * (q + 4 * u) + c.groups * K * (u + d * f) +   // per group
+           c.rows * (2 * u + 3 * f) + c.rows * (d + K) * f +      // per row
+           c.slots * (u + 4 * p) + c.slots * K * d * f +          // per slot
+           c.entries * (4 * q + u) + 3 * c.tokens * u +           // entries and their sort, staging
+           (size_t(64) << 20);                                    // Thrust's other temporaries
+  }
+
+  std::string out_of_memory_message(size_t needed, size_t free) const {
+    auto gib = [](size_t b) { return std::to_string(static_cast<double>(b) / (1u << 30)).substr(0, 5); };
+    std::string msg = std::string(kPipelineName) + " backend: out of memory: needs " + gib(needed) +
+                      " GiB (matrices " + gib(2 * size_t(rows_) * d_ * sizeof(float)) +
+                      " GiB for vocab " + std::to_string(rows_) + " x dim " + std::to_string(d_) +
+                      ", batch scratch for train.batch_words=" + std::to_string(plan_.batch_words) + ")";
+    if (free) msg += ", " + gib(free) + " GiB free";
+    return msg + "; lower train.batch_words, model.dim or vocab.max_size";
+  }
+
+  // Sizes every scratch buffer for batches of up to n positions (once per run in training).
+  void reserve(size_t n) {
+    if (staging_ && n <= cap_.tokens) return;
+    const Capacity c = capacity_for(std::max<size_t>(n, 1));
+    const size_t K = plan_.group_negatives;
+    const size_t need = scratch_bytes(c, d_, K);
+    if (c.rows >= kNone || c.slots >= kNone || c.entries >= kNone)
+      throw std::runtime_error(std::string(kPipelineName) + " backend: a batch of " + std::to_string(n) +
+                               " positions is too large; lower train.batch_words");
+    scratch_ = Scratch();  // free the old scratch first
+    staging_.reset();
+    scratch_bytes_ = 0;
+    const size_t free = ctx_.free_bytes();
+    if (need + need / 10 > free) throw std::runtime_error(out_of_memory_message(bytes_held() + need, free));
+    try {
+      Scratch s;
+      s.sentence = Buffer<uint32_t>(c.tokens);
+      s.kept_pos = Buffer<uint32_t>(c.tokens);
+      s.word = Buffer<uint32_t>(c.tokens);
+      s.kept_sentence = Buffer<uint32_t>(c.tokens);
+      s.lo = Buffer<uint32_t>(c.tokens);
+      s.hi = Buffer<uint32_t>(c.tokens);
+      s.count = Buffer<uint32_t>(c.tokens);
+      s.pair_off = Buffer<uint32_t>(c.tokens);
+      s.group = Buffer<uint32_t>(c.tokens);
+      s.gid = Buffer<uint64_t>(c.tokens);
+      s.g_out = Buffer<float>(c.tokens * d_);
+      s.group_id = Buffer<uint64_t>(c.groups);
+      s.group_off = Buffer<uint32_t>(c.groups);
+      s.group_count = Buffer<uint32_t>(c.groups);
+      s.slot_off = Buffer<uint32_t>(c.groups);
+      s.neg = Buffer<uint32_t>(c.groups * K);
+      s.Vn = Buffer<float>(c.groups * K * d_);
+      s.row_center = Buffer<uint32_t>(c.rows);
+      s.row_context = Buffer<uint32_t>(c.rows);
+      s.s_pos = Buffer<float>(c.rows);
+      s.e_pos = Buffer<float>(c.rows);
+      s.loss = Buffer<float>(c.rows);
+      s.U = Buffer<float>(c.rows * d_);
+      s.SE = Buffer<float>(c.rows * K);
+      s.slot_group = Buffer<uint32_t>(c.slots);
+      s.u_ptr = Buffer<float*>(c.slots);
+      s.vn_ptr = Buffer<float*>(c.slots);
+      s.se_ptr = Buffer<float*>(c.slots);
+      s.dvn_ptr = Buffer<float*>(c.slots);
+      s.dVn = Buffer<float>(c.slots * K * d_);
+      s.key = Buffer<uint64_t>(c.entries);
+      s.src = Buffer<uint64_t>(c.entries);
+      s.seg_start = Buffer<uint32_t>(c.entries ? c.entries + 1 : 0);
+      staging_ = std::make_unique<Staging>(ctx_, c.tokens);
+      scratch_ = std::move(s);
+    } catch (const DeviceOutOfMemory&) {
+      scratch_ = Scratch();
+      staging_.reset();
+      throw std::runtime_error(out_of_memory_message(bytes_held() + need, ctx_.free_bytes()));
+    }
+    cap_ = c;
+    scratch_bytes_ = need;
+  }
+
+  template <class T>
+  T read(const T* device_ptr) {
+    T v;
+    ctx_.to_host(&v, device_ptr, sizeof(T));
+    return v;
+  }
+
+  // run(), with memory running out mid-step (Thrust's temporaries) reported like at reserve().
+  pipeline::StepStats run_checked(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
+                                  pipeline::StepTrace* trace) {
+    try {
+      return run(tokens, n, base, epoch, lr, trace);
+    } catch (const DeviceOutOfMemory& e) {
+      throw std::runtime_error(out_of_memory_message(bytes_held() + e.bytes, ctx_.free_bytes()) + " (" +
+                               e.what() + ")");
+    }
+  }
+
+  // The step on tokens already on the device.
+  pipeline::StepStats run(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
+                          pipeline::StepTrace* trace) {
+    pipeline::StepStats st;
+    if (trace) *trace = pipeline::StepTrace();
+    if (n == 0) return st;
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    const uint32_t d = d_, K = plan_.group_negatives;
+    const bool cbow = !skip_gram();
+    const NegativeWeights weights{lr, plan_.neg_weight()};
+    const uint32_t n32 = static_cast<uint32_t>(n);
+
+    // 1. Sentences and kept words.
+    thrust::transform_exclusive_scan(pol, tokens, tokens + n, s.sentence.data(), IsBreak{}, 0u,
+                                     thrust::plus<uint32_t>());
+    ctx_.check("sentence scan");
+    const uint32_t* kept_end = thrust::copy_if(pol, Index(0), Index(n32), s.kept_pos.data(),
+                                               KeepTest{tokens, keep_.data(), plan_.seed, base, epoch});
+    ctx_.check("keep compaction");
+    const uint32_t m = static_cast<uint32_t>(kept_end - s.kept_pos.data());
+    const uint32_t breaks = read(s.sentence.data() + n - 1) + (read(tokens + n - 1) == kSentenceBreak);
+    st.words = n - breaks;
+    st.kept = m;
+    if (trace) trace->kept = positions(s.kept_pos.data(), m, base);
+    if (m == 0) return st;
+    thrust::for_each_n(pol, Index(0), m,
+                       KeptInfo{tokens, s.sentence.data(), s.kept_pos.data(), s.word.data(), s.kept_sentence.data()});
+    ctx_.check("kept words");
+
+    // 2. Windows, pair counts and offsets.
+    thrust::for_each_n(pol, Index(0), m,
+                       Windows{s.kept_pos.data(), s.kept_sentence.data(), m, plan_.seed, base, epoch,
+                               plan_.window, plan_.group_size, cbow, s.lo.data(), s.hi.data(),
+                               s.count.data(), s.gid.data()});
+    ctx_.check("windows");
+    thrust::exclusive_scan(pol, s.count.data(), s.count.data() + m, s.pair_off.data(), 0u);
+    ctx_.check("pair scan");
+    const uint64_t pairs = static_cast<uint64_t>(read(s.pair_off.data() + m - 1)) + read(s.count.data() + m - 1);
+
+    // 3. Groups (numbered by their first kept center) and their negatives.
+    thrust::transform_exclusive_scan(pol, Index(0), Index(m), s.group.data(), NextStartsGroup{s.gid.data(), m},
+                                     0u, thrust::plus<uint32_t>());
+    ctx_.check("group scan");
+    const uint32_t groups = read(s.group.data() + m - 1) + 1;
+    st.groups = groups;
+    thrust::for_each_n(pol, Index(0), m,
+                       GroupStarts{s.gid.data(), s.group.data(), s.pair_off.data(), s.group_id.data(),
+                                   s.group_off.data()});
+    thrust::for_each_n(pol, Index(0), groups,
+                       GroupCounts{s.group_off.data(), groups, static_cast<uint32_t>(pairs), s.group_count.data()});
+    const AliasView noise{noise_prob_.data(), noise_alias_.data(), rows_};
+    thrust::for_each_n(pol, Index(0), groups * K,
+                       DrawNegatives{noise, s.group_id.data(), plan_.seed, epoch, K, s.neg.data()});
+    ctx_.check("negatives");
+    if (trace) {
+      trace->groups.resize(groups);
+      ctx_.to_host(trace->groups.data(), s.group_id.data(), groups * sizeof(uint64_t));
+      trace->negatives.resize(size_t(groups) * K);
+      ctx_.to_host(trace->negatives.data(), s.neg.data(), size_t(groups) * K * sizeof(uint32_t));
+    }
+    st.pairs = pairs;
+    if (pairs == 0) return st;
+
+    // 4. Slots: choose R, lay the pairs out.
+    const SlotCounts counts = thrust::transform_reduce(pol, s.group_count.data(), s.group_count.data() + groups,
+                                                       ToSlotCounts{}, SlotCounts{}, AddSlotCounts{});
+    ctx_.check("slot counts");
+    const int choice = choose_rows(counts, pairs);
+    if (choice < 0) {
+      st.overflow = true;
+      return st;
+    }
+    const uint32_t R = 1u << choice;
+    const uint32_t slots = static_cast<uint32_t>(counts.s[choice]);
+    const uint32_t rows = slots * R;
+    st.slot_rows = R;
+    st.slots = slots;
+    auto slots_of = thrust::make_transform_iterator(s.group_count.data(), SlotsOfGroup{R});
+    thrust::exclusive_scan(pol, slots_of, slots_of + groups, s.slot_off.data(), 0u);
+    thrust::for_each_n(pol, Index(0), slots,
+                       SlotInfo{s.slot_off.data(), groups, R, K, d, s.U.data(), s.Vn.data(), s.SE.data(),
+                                s.dVn.data(), s.slot_group.data(), s.u_ptr.data(), s.vn_ptr.data(),
+                                s.se_ptr.data(), s.dvn_ptr.data()});
+    thrust::fill_n(pol, s.row_center.data(), rows, kNone);
+    thrust::for_each_n(pol, Index(0), m,
+                       Expand{s.lo.data(), s.hi.data(), s.count.data(), s.group.data(), s.slot_off.data(),
+                              s.pair_off.data(), s.group_off.data(), R, cbow, s.row_center.data(),
+                              s.row_context.data()});
+    ctx_.check("pair expansion");
+    if (trace) record_pairs(*trace, rows, m);
+
+    // 5. Gathers.
+    for_each_element(pol, rows, d,
+                     GatherInputs{w_in_.data(), s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(),
+                                  s.row_context.data(), d, cbow, s.U.data()});
+    for_each_element(pol, size_t(groups) * K, d,
+                     GatherRows{w_out_.data(), s.neg.data(), d, s.Vn.data()});
+    ctx_.check("gathers");
+
+    // 6. Scores, coefficients, gradients.
+    thrust::for_each_n(pol, Index(0), rows,
+                       PositiveScores{s.U.data(), w_out_.data(), s.word.data(), s.row_center.data(), d, weights,
+                                      s.s_pos.data(), s.e_pos.data()});
+    ctx_.check("positive scores");
+    ctx_.gemm_batched(Op::kN, Op::kT, R, K, d, s.u_ptr.data(), d, s.vn_ptr.data(), d, 0.0f, s.se_ptr.data(), K,
+                      slots);  // S_s = U_s Vn_g^T
+    thrust::for_each_n(pol, Index(0), rows,
+                       NegativeCoefs{s.word.data(), s.row_center.data(), s.slot_group.data(), s.neg.data(),
+                                     s.s_pos.data(), R, K, weights, s.SE.data(), s.loss.data()});
+    ctx_.check("negative coefficients");
+    ctx_.gemm_batched(Op::kT, Op::kN, K, d, R, s.se_ptr.data(), K, s.u_ptr.data(), d, 0.0f, s.dvn_ptr.data(), d,
+                      slots);  // dVn_s = E_s^T U_s
+    for_each_element(pol, m, d,
+                     CenterGradients{s.U.data(), s.e_pos.data(), s.count.data(), s.group.data(),
+                                     s.slot_off.data(), s.pair_off.data(), s.group_off.data(), R, d, cbow,
+                                     s.g_out.data()});
+    ctx_.check("center gradients");
+    ctx_.gemm_batched(Op::kN, Op::kN, R, d, K, s.se_ptr.data(), K, s.vn_ptr.data(), d, 0.0f, s.u_ptr.data(), d,
+                      slots);  // dU_s = E_s Vn_g, over U
+    for_each_element(pol, rows, d,
+                     AddPositiveInput{w_out_.data(), s.word.data(), s.row_center.data(), s.e_pos.data(), d,
+                                      s.U.data()});
+    ctx_.check("input gradients");
+
+    // 7. Loss, then the scatter (W_out is read above, so it is written only now).
+    st.loss = thrust::reduce(pol, s.loss.data(), s.loss.data() + rows, 0.0, thrust::plus<double>());
+    ctx_.check("loss");
+    if (plan_.deterministic) scatter_sorted(rows, m, slots);
+    else scatter_atomic(rows, m, slots);
+    return st;
+  }
+
+  // The R (as log2) minimizing rows moved plus per-slot work within capacity; -1: none fits.
+  int choose_rows(const SlotCounts& counts, uint64_t pairs) const {
+    const double K = plan_.group_negatives;
+    int best = -1;
+    double best_cost = 0;
+    for (int i = 0; i < kRowChoices; ++i) {
+      const uint64_t slots = counts.s[i], rows = slots << i;
+      if (rows > cap_.rows || slots > cap_.slots) continue;
+      if (plan_.deterministic && (input_entries(rows) + cap_.tokens + slots * plan_.group_negatives > cap_.entries))
+        continue;
+      // Each row is written and read about twice at width d; each slot moves K rows of dVn and
+      // costs a small GEMM launch share (~8 rows' worth).
+      const double cost = 2.0 * static_cast<double>(rows) + static_cast<double>(slots) * (2.0 * K + 8.0);
+      if (best < 0 || cost < best_cost) {
+        best = i;
+        best_cost = cost;
+      }
+      if (rows >= 2 * pairs + (uint64_t(1) << i)) break;  // larger R only pads more
+    }
+    return best;
+  }
+  size_t input_entries(uint64_t rows) const { return skip_gram() ? rows : rows * 2 * plan_.window; }
+
+  void scatter_atomic(uint32_t rows, uint32_t m, uint32_t slots) {
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    const uint32_t d = d_, K = plan_.group_negatives;
+    for_each_element(pol, rows, d,
+                     ScatterInputs{s.U.data(), s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(),
+                                   s.row_context.data(), d, !skip_gram(), w_in_.data()});
+    for_each_element(pol, m, d,
+                     ScatterCenters{s.g_out.data(), s.word.data(), s.count.data(), d, w_out_.data()});
+    for_each_element(pol, size_t(slots) * K, d,
+                     ScatterNegatives{s.dVn.data(), s.slot_group.data(), s.neg.data(), K, d, w_out_.data()});
+    ctx_.check("scatter");
+  }
+
+  void scatter_sorted(uint32_t rows, uint32_t m, uint32_t slots) {
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    const uint32_t d = d_, K = plan_.group_negatives;
+    const uint32_t per_row = skip_gram() ? 1u : 2 * plan_.window;
+    const size_t e_in = size_t(rows) * per_row, e_center = m, e_neg = size_t(slots) * K;
+    const size_t entries = e_in + e_center + e_neg;
+    uint64_t* key = s.key.data();
+    uint64_t* src = s.src.data();
+    thrust::for_each_n(pol, BigIndex(0), e_in,
+                       InputEntries{s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(),
+                                    s.row_context.data(), per_row, !skip_gram(), key, src});
+    thrust::for_each_n(pol, Index(0), m, CenterEntries{s.word.data(), s.count.data(), key + e_in, src + e_in});
+    thrust::for_each_n(pol, BigIndex(0), e_neg,
+                       NegativeEntries{s.slot_group.data(), s.neg.data(), K, key + e_in + e_center,
+                                       src + e_in + e_center});
+    ctx_.check("scatter entries");
+    thrust::stable_sort_by_key(pol, key, key + entries, src);
+    ctx_.check("scatter sort");
+    const uint32_t* seg_end = thrust::copy_if(pol, Index(0), Index(static_cast<uint32_t>(entries)),
+                                              s.seg_start.data(), SegmentHead{key});
+    const uint32_t segments = static_cast<uint32_t>(seg_end - s.seg_start.data());
+    if (segments == 0) return;
+    const uint32_t real_end =
+        static_cast<uint32_t>(thrust::lower_bound(pol, key, key + entries, kNoKey) - key);
+    thrust::fill_n(pol, s.seg_start.data() + segments, 1, real_end);
+    for_each_element(pol, segments, d,
+                     SegmentSums{key, src, s.seg_start.data(), s.U.data(), s.g_out.data(), s.dVn.data(), d,
+                                 w_in_.data(), w_out_.data()});
+    ctx_.check("scatter sums");
+  }
+
+  std::vector<uint64_t> positions(const uint32_t* dev_index, uint32_t count, uint64_t base) {
+    std::vector<uint32_t> idx(count);
+    if (count) ctx_.to_host(idx.data(), dev_index, count * sizeof(uint32_t));
+    std::vector<uint64_t> pos(count);
+    for (uint32_t i = 0; i < count; ++i) pos[i] = base + idx[i];
+    return pos;
+  }
+
+  void record_pairs(pipeline::StepTrace& trace, uint32_t rows, uint32_t m) {
+    Scratch& s = scratch_;
+    std::vector<uint32_t> center(rows), context(rows), lo(m), hi(m);
+    ctx_.to_host(center.data(), s.row_center.data(), rows * sizeof(uint32_t));
+    ctx_.to_host(context.data(), s.row_context.data(), rows * sizeof(uint32_t));
+    ctx_.to_host(lo.data(), s.lo.data(), m * sizeof(uint32_t));
+    ctx_.to_host(hi.data(), s.hi.data(), m * sizeof(uint32_t));
+    const std::vector<uint64_t>& kept = trace.kept;
+    for (uint32_t r = 0; r < rows; ++r) {
+      const uint32_t k = center[r];
+      if (k == kNone) continue;
+      if (skip_gram()) {
+        trace.pair_center.push_back(kept[k]);
+        trace.pair_context.push_back(kept[context[r]]);
+        continue;
+      }
+      for (uint32_t c = lo[k]; c <= hi[k]; ++c) {
+        if (c == k) continue;
+        trace.pair_center.push_back(kept[k]);
+        trace.pair_context.push_back(kept[c]);
+      }
+    }
+  }
+
+  void train_split(const uint32_t* t, size_t begin, size_t end, uint32_t epoch, Progress& progress) {
+    const size_t mid = pipeline::split_point(t, begin, end);
+    if (mid == end)
+      throw std::runtime_error(std::string(kPipelineName) + " backend: the sentence at position " +
+                               std::to_string(begin) + " (" + std::to_string(end - begin) +
+                               " positions) does not fit the batch buffers; raise train.batch_words");
+    for (const auto& [b, e] : {std::pair<size_t, size_t>{begin, mid}, std::pair<size_t, size_t>{mid, end}}) {
+      const pipeline::StepStats st =
+          run_checked(staging_->put_sync(t + b, e - b), e - b, b, epoch, progress.lr(), nullptr);
+      if (st.overflow) {
+        train_split(t, b, e, epoch, progress);
+        continue;
+      }
+      progress.add(st.words, st.loss, st.pairs);
+    }
+  }
+
+  struct Scratch {
+    Buffer<uint32_t> sentence;       // (tokens) sentence breaks before each position
+    Buffer<uint32_t> kept_pos;       // (kept) batch index of each kept word
+    Buffer<uint32_t> word;           // (kept) word id
+    Buffer<uint32_t> kept_sentence;  // (kept)
+    Buffer<uint32_t> lo, hi;         // (kept) context range, kept indices
+    Buffer<uint32_t> count;          // (kept) pairs of each center
+    Buffer<uint32_t> pair_off;       // (kept) first pair of each center
+    Buffer<uint32_t> group;          // (kept) group index of each center
+    Buffer<uint64_t> gid;            // (kept) global group id
+    Buffer<float> g_out;             // (kept, d) dv_o per center
+    Buffer<uint64_t> group_id;       // (groups)
+    Buffer<uint32_t> group_off;      // (groups) first pair
+    Buffer<uint32_t> group_count;    // (groups) pairs
+    Buffer<uint32_t> slot_off;       // (groups) first slot
+    Buffer<uint32_t> neg;            // (groups, K)
+    Buffer<float> Vn;                // (groups, K, d)
+    Buffer<uint32_t> row_center;     // (rows) kept index of the center; kNone: padding
+    Buffer<uint32_t> row_context;    // (rows) kept index of the context (skip-gram)
+    Buffer<float> s_pos, e_pos;      // (rows) positive score and coefficient
+    Buffer<float> loss;              // (rows)
+    Buffer<float> U;                 // (rows, d) inputs, then dU
+    Buffer<float> SE;                // (rows, K) negative scores, then coefficients E
+    Buffer<uint32_t> slot_group;     // (slots)
+    Buffer<float*> u_ptr, vn_ptr, se_ptr, dvn_ptr;  // (slots) GEMM operands
+    Buffer<float> dVn;               // (slots, K, d)
+    Buffer<uint64_t> key, src;       // (entries) deterministic scatter
+    Buffer<uint32_t> seg_start;      // (entries + 1)
+  };
+
+  TrainPlan plan_;
+  Context ctx_;
+  uint32_t rows_, d_;
+  Buffer<float> w_in_, w_out_;      // (vocab, d)
+  Buffer<float> keep_;              // (vocab)
+  Buffer<float> noise_prob_;        // (vocab)
+  Buffer<uint32_t> noise_alias_;    // (vocab)
+  Scratch scratch_;
+  std::unique_ptr<Staging> staging_;
+  Capacity cap_;
+  size_t scratch_bytes_ = 0;
+  std::vector<size_t> cuts_;
+  const uint32_t* cut_tokens_ = nullptr;
+  size_t cut_size_ = 0;
+};
+
+}  // namespace gemmvec::GV_PIPELINE_NS

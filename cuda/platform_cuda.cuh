@@ -1,0 +1,287 @@
+// gemmvec: what pipeline.inl needs from the machine, for the CUDA build: RAII owners of device
+// memory, streams, events and the cuBLAS handle; a caching allocator so Thrust's temporaries
+// are not cudaMalloc'ed per batch; the batched GEMM in cuBLAS; pinned double buffers that
+// stream token batches on their own stream.
+#pragma once
+#ifndef GV_PIPELINE_NS
+#error "define GV_PIPELINE_NS before including platform_cuda.cuh"
+#endif
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+#include <thrust/system/cuda/execution_policy.h>
+
+#include "gemmvec/hostdevice.h"
+#include "gemmvec/train_plan.h"
+
+namespace gemmvec::GV_PIPELINE_NS {
+
+namespace thrust = THRUST_NS_QUALIFIER;
+
+constexpr const char* kPipelineName = "cuda";
+
+// Device memory ran out: the pipeline turns this into a message naming the config keys.
+struct DeviceOutOfMemory : std::runtime_error {
+  DeviceOutOfMemory(const std::string& what, size_t bytes) : std::runtime_error(what), bytes(bytes) {}
+  size_t bytes;
+};
+
+inline void cuda_check(cudaError_t e, const char* call, const char* file, int line) {
+  if (e == cudaSuccess) return;
+  const std::string msg = std::string("CUDA error: ") + call + " failed at " + file + ":" +
+                          std::to_string(line) + ": " + cudaGetErrorString(e);
+  if (e == cudaErrorMemoryAllocation) {
+    cudaGetLastError();  // clear the sticky-free allocation error
+    throw DeviceOutOfMemory(msg, 0);
+  }
+  throw std::runtime_error(msg);
+}
+
+inline void cublas_check(cublasStatus_t s, const char* call, const char* file, int line) {
+  if (s == CUBLAS_STATUS_SUCCESS) return;
+  throw std::runtime_error(std::string("cuBLAS error: ") + call + " failed at " + file + ":" +
+                           std::to_string(line) + ": " + cublasGetStatusString(s));
+}
+
+#define GV_CUDA_CHECK(call) cuda_check((call), #call, __FILE__, __LINE__)
+#define GV_CUBLAS_CHECK(call) cublas_check((call), #call, __FILE__, __LINE__)
+
+// Owns n elements of device memory.
+template <class T>
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(size_t n) : size_(n) {
+    if (n == 0) return;
+    const cudaError_t e = cudaMalloc(&data_, n * sizeof(T));
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      data_ = nullptr;
+      throw DeviceOutOfMemory(std::string("cudaMalloc of ") + std::to_string(n * sizeof(T)) +
+                                  " bytes failed: " + cudaGetErrorString(e),
+                              n * sizeof(T));
+    }
+  }
+  ~Buffer() {
+    if (data_) cudaFree(data_);
+  }
+  Buffer(Buffer&& o) noexcept : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)) {}
+  Buffer& operator=(Buffer&& o) noexcept {
+    if (this != &o) {
+      if (data_) cudaFree(data_);
+      data_ = std::exchange(o.data_, nullptr);
+      size_ = std::exchange(o.size_, 0);
+    }
+    return *this;
+  }
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+  T* data() { return data_; }
+  const T* data() const { return data_; }
+  size_t size() const { return size_; }
+  size_t bytes() const { return size_ * sizeof(T); }
+
+ private:
+  T* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+// Thrust's temporary storage, kept between calls: after the first batch no algorithm mallocs.
+class CachingAllocator {
+ public:
+  using value_type = char;
+  CachingAllocator() = default;
+  CachingAllocator(const CachingAllocator&) = delete;
+  CachingAllocator& operator=(const CachingAllocator&) = delete;
+  ~CachingAllocator() { release(); }
+
+  char* allocate(std::ptrdiff_t n) {
+    const size_t want = static_cast<size_t>(n);
+    auto it = free_.lower_bound(want);
+    if (it != free_.end()) {
+      char* p = it->second;
+      used_.emplace(p, it->first);
+      free_.erase(it);
+      return p;
+    }
+    char* p = nullptr;
+    const cudaError_t e = cudaMalloc(&p, want);
+    if (e != cudaSuccess) {
+      cudaGetLastError();
+      // Give back cached blocks and try once more before failing.
+      release_free();
+      if (cudaMalloc(&p, want) != cudaSuccess) {
+        cudaGetLastError();
+        throw DeviceOutOfMemory("cudaMalloc of " + std::to_string(want) +
+                                    " bytes of Thrust temporary storage failed",
+                                want);
+      }
+    }
+    used_.emplace(p, want);
+    return p;
+  }
+  void deallocate(char* p, size_t) {
+    auto it = used_.find(p);
+    if (it == used_.end()) return;
+    free_.emplace(it->second, p);
+    used_.erase(it);
+  }
+
+ private:
+  void release_free() {
+    for (auto& [size, p] : free_) cudaFree(p);
+    free_.clear();
+  }
+  void release() {
+    release_free();
+    for (auto& [p, size] : used_) cudaFree(p);
+    used_.clear();
+  }
+  std::multimap<size_t, char*> free_;
+  std::map<char*, size_t> used_;
+};
+
+enum class Op { kN, kT };
+
+// How elementwise work over (rows, d) runs: one thread per element: coalesced rows.
+constexpr bool kRowLoops = false;
+
+// The compute stream, the cuBLAS handle bound to it, and the Thrust policy running on it.
+class Context {
+ public:
+  explicit Context(const TrainPlan& plan) {
+    GV_CUDA_CHECK(cudaSetDevice(0));
+    GV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+    GV_CUBLAS_CHECK(cublasCreate(&blas_));
+    GV_CUBLAS_CHECK(cublasSetStream(blas_, stream_));
+    GV_CUBLAS_CHECK(cublasSetMathMode(blas_, plan.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+  }
+  ~Context() {
+    if (blas_) cublasDestroy(blas_);
+    if (stream_) cudaStreamDestroy(stream_);
+  }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  cudaStream_t stream() const { return stream_; }
+  auto policy() { return thrust::cuda::par_nosync(alloc_).on(stream_); }
+  void to_device(void* dst, const void* src, size_t bytes) {
+    GV_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, stream_));
+    GV_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  void to_host(void* dst, const void* src, size_t bytes) {
+    GV_CUDA_CHECK(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, stream_));
+    GV_CUDA_CHECK(cudaStreamSynchronize(stream_));
+  }
+  // After each launch: reports a failed launch with the phase that made it.
+  void check(const char* phase) {
+    const cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess)
+      throw std::runtime_error(std::string("CUDA error after ") + phase + ": " + cudaGetErrorString(e));
+  }
+  void sync() { GV_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
+  size_t free_bytes() const {
+    size_t free = 0, total = 0;
+    GV_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+    return free;
+  }
+
+  // Row-major C_i = op(A_i) op(B_i) + beta C_i (M x N, inner K), i < count: cuBLAS is
+  // column-major, so it computes C^T = op(B)^T op(A)^T with the operands swapped.
+  void gemm_batched(Op ta, Op tb, int m, int n, int k, float* const* a, int lda,
+                    float* const* b, int ldb, float beta, float* const* c, int ldc, size_t count) {
+    const float one = 1.0f;
+    const auto cta = ta == Op::kT ? CUBLAS_OP_T : CUBLAS_OP_N;
+    const auto ctb = tb == Op::kT ? CUBLAS_OP_T : CUBLAS_OP_N;
+    constexpr size_t kMaxBatch = 65535;  // stay within one grid dimension per call
+    for (size_t first = 0; first < count; first += kMaxBatch) {
+      const int batch = static_cast<int>(count - first < kMaxBatch ? count - first : kMaxBatch);
+      GV_CUBLAS_CHECK(cublasSgemmBatched(blas_, ctb, cta, n, m, k, &one, b + first, ldb, a + first,
+                                         lda, &beta, c + first, ldc, batch));
+    }
+  }
+
+ private:
+  cudaStream_t stream_ = nullptr;
+  cublasHandle_t blas_ = nullptr;
+  CachingAllocator alloc_;
+};
+
+// Pinned double buffers: the host copies batch b+1 into pinned memory and starts its upload on
+// the copy stream while batch b trains; events order the copy and the compute.
+class Staging {
+ public:
+  Staging(Context& ctx, size_t capacity) : ctx_(ctx), capacity_(capacity) {
+    GV_CUDA_CHECK(cudaStreamCreateWithFlags(&copy_, cudaStreamNonBlocking));
+    for (int i = 0; i < 2; ++i) {
+      GV_CUDA_CHECK(cudaMallocHost(reinterpret_cast<void**>(&pinned_[i]), capacity_ * sizeof(uint32_t)));
+      device_[i] = Buffer<uint32_t>(capacity_);
+      GV_CUDA_CHECK(cudaEventCreateWithFlags(&copied_[i], cudaEventDisableTiming));
+      GV_CUDA_CHECK(cudaEventCreateWithFlags(&consumed_[i], cudaEventDisableTiming));
+    }
+    sync_ = Buffer<uint32_t>(capacity_);
+  }
+  ~Staging() {
+    if (copy_) cudaStreamSynchronize(copy_);
+    for (int i = 0; i < 2; ++i) {
+      if (pinned_[i]) cudaFreeHost(pinned_[i]);
+      if (copied_[i]) cudaEventDestroy(copied_[i]);
+      if (consumed_[i]) cudaEventDestroy(consumed_[i]);
+    }
+    if (copy_) cudaStreamDestroy(copy_);
+  }
+  Staging(const Staging&) = delete;
+  Staging& operator=(const Staging&) = delete;
+  size_t capacity() const { return capacity_; }
+  size_t bytes() const { return 3 * capacity_ * sizeof(uint32_t); }
+
+  // Starts the upload of tokens into slot; the host may reuse `tokens` on return.
+  void put(int slot, const uint32_t* tokens, size_t n) {
+    GV_CUDA_CHECK(cudaEventSynchronize(copied_[slot]));  // pinned_[slot] is free again
+    std::memcpy(pinned_[slot], tokens, n * sizeof(uint32_t));
+    GV_CUDA_CHECK(cudaStreamWaitEvent(copy_, consumed_[slot], 0));  // device_[slot] is free again
+    GV_CUDA_CHECK(cudaMemcpyAsync(device_[slot].data(), pinned_[slot], n * sizeof(uint32_t),
+                                  cudaMemcpyHostToDevice, copy_));
+    GV_CUDA_CHECK(cudaEventRecord(copied_[slot], copy_));
+  }
+  // The compute stream waits for slot's upload; returns its device pointer.
+  const uint32_t* get(int slot) {
+    GV_CUDA_CHECK(cudaStreamWaitEvent(ctx_.stream(), copied_[slot], 0));
+    return device_[slot].data();
+  }
+  // The work queued so far on the compute stream is the last to read slot.
+  void done(int slot) { GV_CUDA_CHECK(cudaEventRecord(consumed_[slot], ctx_.stream())); }
+  // A synchronous upload outside the double buffers (single steps, split batches).
+  const uint32_t* put_sync(const uint32_t* tokens, size_t n) {
+    ctx_.to_device(sync_.data(), tokens, n * sizeof(uint32_t));
+    return sync_.data();
+  }
+
+ private:
+  Context& ctx_;
+  size_t capacity_;
+  cudaStream_t copy_ = nullptr;
+  uint32_t* pinned_[2] = {nullptr, nullptr};
+  Buffer<uint32_t> device_[2];
+  cudaEvent_t copied_[2] = {nullptr, nullptr};
+  cudaEvent_t consumed_[2] = {nullptr, nullptr};
+  Buffer<uint32_t> sync_;
+};
+
+// The scatter-add of the atomic mode.
+GV_HD void atomic_add(float* p, float v) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(p, v);
+#else
+  *p += v;
+#endif
+}
+
+}  // namespace gemmvec::GV_PIPELINE_NS

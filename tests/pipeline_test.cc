@@ -1,0 +1,380 @@
+// gemmvec tests: the GEMM pipeline's host build (cuda-host): one batch step against the float64
+// reference, for skip-gram and CBOW, groups of one position, about a window and the whole
+// batch, atomic and deterministic scatter; its subsampling and pair expansion against an
+// independent expansion on real text; batch cutting; an epoch through the driver.
+#include <gtest/gtest.h>
+#include <lzma.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+
+#include "gemmvec/backend.h"
+#include "gemmvec/vocab.h"
+#include "pipeline.h"
+#include "pipeline_fixture.h"
+
+namespace gemmvec {
+namespace {
+
+using pipeline::StepStats;
+using pipeline::StepTrace;
+
+std::unique_ptr<pipeline::Pipeline> host_pipeline(const TrainPlan& plan, Embeddings e) {
+  return pipeline::make_host_pipeline(plan, std::move(e));
+}
+
+// A build without Thrust has no cuda-host pipeline: its tests are skipped, not failed.
+#define SKIP_WITHOUT_HOST_PIPELINE(p) \
+  if (!(p)) GTEST_SKIP() << "built without Thrust: no cuda-host pipeline"
+
+
+// Checks the trace of a step against the reference's kept words, pairs and negatives.
+void expect_same_draws(const StepTrace& t, const test::RefExpansion& x, uint32_t K) {
+  ASSERT_EQ(t.kept, x.kept);
+  std::vector<uint64_t> center, context;
+  for (const auto& p : x.pairs)
+    for (uint64_t c : p.context_pos) {
+      center.push_back(p.center_pos);
+      context.push_back(c);
+    }
+  ASSERT_EQ(t.pair_center, center);
+  ASSERT_EQ(t.pair_context, context);
+  ASSERT_EQ(t.groups.size(), x.negatives.size());
+  for (size_t g = 0; g < t.groups.size(); ++g) {
+    const auto it = x.negatives.find(t.groups[g]);
+    ASSERT_NE(it, x.negatives.end()) << "group " << t.groups[g];
+    const std::vector<uint32_t> got(t.negatives.begin() + g * K, t.negatives.begin() + (g + 1) * K);
+    ASSERT_EQ(got, it->second) << "group " << t.groups[g];
+  }
+}
+
+struct StepCase {
+  ModelType type;
+  uint32_t group_size;
+  bool deterministic;
+};
+
+std::string case_name(const ::testing::TestParamInfo<StepCase>& info) {
+  const StepCase& c = info.param;
+  return std::string(c.type == ModelType::kSkipGram ? "SkipGram" : "Cbow") + "Group" +
+         std::to_string(c.group_size) + (c.deterministic ? "Sorted" : "Atomic");
+}
+
+class PipelineReference : public ::testing::TestWithParam<StepCase> {};
+
+TEST_P(PipelineReference, OneStepMatchesFloat64) {
+  const StepCase c = GetParam();
+  test::PlanOptions o;
+  o.type = c.type;
+  o.group_size = c.group_size;
+  o.deterministic = c.deterministic;
+  const auto counts = test::zipf_counts(o.vocab);
+  const TrainPlan plan = test_plan(o, counts);
+  const std::vector<uint32_t> tokens = test::synthetic_tokens(counts, 2500, 24, 7);
+  const Embeddings before = test::random_embeddings(o.vocab, o.dim, 11);
+  const uint64_t base = 1'000'003;  // not aligned to any group size
+  const uint32_t epoch = 3;
+  const float lr = 0.05f;
+
+  auto p = host_pipeline(plan, before);
+  SKIP_WITHOUT_HOST_PIPELINE(p);
+  StepTrace trace;
+  const StepStats st = p->step(tokens.data(), tokens.size(), base, epoch, lr, &trace);
+  ASSERT_FALSE(st.overflow);
+  Embeddings after;
+  p->download(after);
+
+  const test::RefExpansion x = test::reference_expansion(plan, tokens.data(), tokens.size(), base, epoch);
+  expect_same_draws(trace, x, plan.group_negatives);
+  const test::RefModel ref = test::reference_batch_step(plan, before, x, lr);
+  EXPECT_EQ(st.pairs, ref.pairs);
+  EXPECT_GT(st.pairs, 100u);
+  EXPECT_NEAR(st.loss, ref.loss, 1e-5 * ref.loss);
+  double worst_in = 0, worst_out = 0;
+  EXPECT_TRUE(test::matrices_match("W_in", after.in, ref.in, ref.in_mag, o.dim, 1e-5, &worst_in));
+  EXPECT_TRUE(test::matrices_match("W_out", after.out, ref.out, ref.out_mag, o.dim, 1e-5, &worst_out));
+  std::printf("  %llu pairs, R = %u, %llu slots; worst relative error W_in %.2e, W_out %.2e\n",
+              static_cast<unsigned long long>(st.pairs), st.slot_rows,
+              static_cast<unsigned long long>(st.slots), worst_in, worst_out);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Pipeline, PipelineReference,
+    ::testing::Values(StepCase{ModelType::kSkipGram, 1, false}, StepCase{ModelType::kSkipGram, 8, false},
+                      StepCase{ModelType::kSkipGram, 1u << 20, false}, StepCase{ModelType::kCbow, 1, false},
+                      StepCase{ModelType::kCbow, 8, false}, StepCase{ModelType::kCbow, 1u << 20, false},
+                      StepCase{ModelType::kSkipGram, 8, true}, StepCase{ModelType::kCbow, 8, true},
+                      StepCase{ModelType::kSkipGram, 1u << 20, true}),
+    case_name);
+
+TEST(PipelineStep, DeterministicRunsAreBitIdentical) {
+  test::PlanOptions o;
+  o.group_size = 3;
+  o.deterministic = true;
+  const auto counts = test::zipf_counts(o.vocab);
+  const TrainPlan plan = test_plan(o, counts);
+  const auto tokens = test::synthetic_tokens(counts, 3000, 30, 5);
+  const Embeddings e = test::random_embeddings(o.vocab, o.dim, 3);
+  Embeddings a, b;
+  for (Embeddings* out : {&a, &b}) {
+    auto p = host_pipeline(plan, e);
+    SKIP_WITHOUT_HOST_PIPELINE(p);
+    p->step(tokens.data(), tokens.size(), 0, 0, 0.05f);
+    p->step(tokens.data(), tokens.size(), tokens.size(), 1, 0.04f);
+    p->download(*out);
+  }
+  EXPECT_EQ(a.in, b.in);
+  EXPECT_EQ(a.out, b.out);
+}
+
+TEST(PipelineStep, EmptyAndWordlessBatches) {
+  test::PlanOptions o;
+  const auto counts = test::zipf_counts(o.vocab);
+  const TrainPlan plan = test_plan(o, counts);
+  const Embeddings e = test::random_embeddings(o.vocab, o.dim, 3);
+  auto p = host_pipeline(plan, e);
+  SKIP_WITHOUT_HOST_PIPELINE(p);
+  const std::vector<uint32_t> breaks(10, kSentenceBreak);
+  StepStats st = p->step(breaks.data(), breaks.size(), 0, 0, 0.05f);
+  EXPECT_EQ(st.words, 0u);
+  EXPECT_EQ(st.pairs, 0u);
+  const std::vector<uint32_t> singles = {5, kSentenceBreak, 9, kSentenceBreak, 200, kSentenceBreak};
+  st = p->step(singles.data(), singles.size(), 0, 0, 0.05f);  // one-word sentences: no pairs
+  EXPECT_EQ(st.words, 3u);
+  EXPECT_EQ(st.pairs, 0u);
+  Embeddings after;
+  p->download(after);
+  EXPECT_EQ(after.in, e.in);
+  EXPECT_EQ(after.out, e.out);
+}
+
+// ---- batch cutting and the epoch driver ------------------------------------------------------
+
+TEST(PipelineBatches, CutsAtSentenceBreaks) {
+  const auto counts = test::zipf_counts(50);
+  const auto t = test::synthetic_tokens(counts, 5000, 40, 1);
+  const auto ends = pipeline::cut_batches(t.data(), t.size(), 300);
+  ASSERT_FALSE(ends.empty());
+  EXPECT_EQ(ends.back(), t.size());
+  size_t begin = 0;
+  for (size_t e : ends) {
+    EXPECT_EQ(t[e - 1], kSentenceBreak);
+    if (e != t.size()) EXPECT_GE(e - begin, 300u);
+    EXPECT_LT(e - begin, 300u + 41u);
+    begin = e;
+  }
+  const size_t mid = pipeline::split_point(t.data(), 0, ends[0]);
+  EXPECT_GT(mid, 0u);
+  EXPECT_LT(mid, ends[0]);
+  EXPECT_EQ(t[mid - 1], kSentenceBreak);
+  const std::vector<uint32_t> one = {1, 2, 3, kSentenceBreak};
+  EXPECT_EQ(pipeline::split_point(one.data(), 0, one.size()), one.size());
+}
+
+// Writes tokens as text, builds a real token cache from it, and returns the cache.
+struct CacheOnDisk {
+  std::string dir;
+  TokenCache cache;
+  Vocab vocab;
+};
+
+CacheOnDisk cache_from_text(const std::string& text, const std::string& name) {
+  CacheOnDisk c;
+  c.dir = ::testing::TempDir() + "/gemmvec_pipeline_" + name;
+  std::string cmd = "mkdir -p " + c.dir;
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + c.dir);
+  const std::string corpus = c.dir + "/corpus.txt";
+  std::ofstream(corpus) << text;
+  std::unordered_map<std::string, uint64_t> counts;
+  std::istringstream in(text);
+  std::string w;
+  while (in >> w) ++counts[w];
+  c.vocab = Vocab::from_counts(counts, 1, 0);
+  DataConfig data;
+  TokenCache::build({corpus}, c.vocab, data, c.dir + "/corpus.tokens");
+  c.cache = TokenCache::open(c.dir + "/corpus.tokens");
+  return c;
+}
+
+std::string synthetic_text(uint32_t vocab, size_t words, uint32_t seed) {
+  const auto counts = test::zipf_counts(vocab);
+  const auto t = test::synthetic_tokens(counts, words, 30, seed);
+  std::string s;
+  for (uint32_t w : t) s += w == kSentenceBreak ? std::string("\n") : "w" + std::to_string(w) + " ";
+  return s;
+}
+
+TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
+  CacheOnDisk c = cache_from_text(synthetic_text(200, 20000, 4), "epoch");
+  test::PlanOptions o;
+  o.vocab = c.vocab.size();
+  o.batch_words = 700;
+  o.group_size = 5;
+  TrainPlan plan = test_plan(o, c.vocab.counts());
+  const Embeddings e = test::random_embeddings(o.vocab, o.dim, 9);
+
+  ProgressOptions po;
+  po.alpha = 0.025;
+  po.words_per_epoch = c.cache.words();
+  po.raw_words_per_epoch = c.cache.raw_words();
+  po.epochs = 2;
+  po.quiet = true;
+  Progress progress(po);
+  auto p = host_pipeline(plan, e);
+  SKIP_WITHOUT_HOST_PIPELINE(p);
+  for (uint32_t epoch = 0; epoch < 2; ++epoch) {
+    progress.start_epoch(epoch);
+    p->train_epoch(c.cache, epoch, progress);
+  }
+  EXPECT_EQ(progress.words_done(), 2 * c.cache.words());
+  EXPECT_GT(progress.mean_loss(), 0.0);
+  Embeddings driven;
+  p->download(driven);
+
+  // The same batches by hand, with the learning rate the driver read before each.
+  auto q = host_pipeline(plan, e);
+  const auto ends = pipeline::cut_batches(c.cache.data(), c.cache.size(), o.batch_words);
+  uint64_t done = 0;
+  for (uint32_t epoch = 0; epoch < 2; ++epoch) {
+    size_t begin = 0;
+    for (size_t end : ends) {
+      const float lr = learning_rate(po.alpha, po.min_alpha_ratio, done, 2 * c.cache.words());
+      done += q->step(c.cache.data() + begin, end - begin, begin, epoch, lr).words;
+      begin = end;
+    }
+  }
+  Embeddings stepped;
+  q->download(stepped);
+  EXPECT_EQ(driven.in, stepped.in);
+  EXPECT_EQ(driven.out, stepped.out);
+}
+
+TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
+  // A vocabulary large enough that a batch does not sum hundreds of stale updates into one row
+  // (with 100 words and 2000-word batches, the summed steps diverge, exactly as the math says).
+  CacheOnDisk c = cache_from_text(synthetic_text(3000, 40000, 5), "factory");
+  test::PlanOptions o;
+  o.vocab = c.vocab.size();
+  o.batch_words = 1000;
+  o.group_size = 16;
+  const TrainPlan plan = test_plan(o, c.vocab.counts());
+  auto backend = make_cuda_host_backend(plan, init_embeddings(o.vocab, o.dim, 1));
+  SKIP_WITHOUT_HOST_PIPELINE(backend);
+  EXPECT_EQ(backend->name(), "cuda-host");
+  ProgressOptions po;
+  po.words_per_epoch = c.cache.words();
+  po.raw_words_per_epoch = c.cache.raw_words();
+  po.epochs = 3;
+  po.quiet = true;
+  std::vector<double> losses;
+  Progress progress(po);
+  for (uint32_t epoch = 0; epoch < 3; ++epoch) {
+    progress.start_epoch(epoch);
+    backend->train_epoch(c.cache, epoch, progress);
+    losses.push_back(progress.mean_loss());
+  }
+  EXPECT_LT(losses.back(), losses.front());
+  Embeddings m;
+  backend->download(m);
+  EXPECT_EQ(m.rows, o.vocab);
+  for (float v : m.in) ASSERT_TRUE(std::isfinite(v));
+}
+
+// ---- subsampling and pair expansion on real text ---------------------------------------------
+
+// The first `lines` lines of an .xz file (empty if it cannot be read).
+std::string read_xz_lines(const std::string& path, size_t lines) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return "";
+  lzma_stream s = LZMA_STREAM_INIT;
+  if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK) {
+    std::fclose(f);
+    return "";
+  }
+  std::string out;
+  std::vector<uint8_t> in(1 << 16), buf(1 << 16);
+  size_t seen = 0;
+  lzma_action action = LZMA_RUN;
+  while (seen < lines) {
+    if (s.avail_in == 0 && action == LZMA_RUN) {
+      s.next_in = in.data();
+      s.avail_in = std::fread(in.data(), 1, in.size(), f);
+      if (s.avail_in == 0) action = LZMA_FINISH;
+    }
+    s.next_out = buf.data();
+    s.avail_out = buf.size();
+    const lzma_ret r = lzma_code(&s, action);
+    const size_t got = buf.size() - s.avail_out;
+    for (size_t i = 0; i < got && seen < lines; ++i) {
+      out.push_back(static_cast<char>(buf[i]));
+      if (buf[i] == '\n') ++seen;
+    }
+    if (r == LZMA_STREAM_END || (r != LZMA_OK)) break;
+  }
+  lzma_end(&s);
+  std::fclose(f);
+  return out;
+}
+
+TEST(PipelineExpansion, MatchesIndependentExpansionOnRealText) {
+  const std::string path = std::string(GEMMVEC_SOURCE_DIR) + "/data/corpus/enwikinews.txt.xz";
+  std::string text = read_xz_lines(path, 20000);
+  if (text.empty()) GTEST_SKIP() << "cannot read " << path;
+  // Vocab at min_count 5 and the token stream with breaks, out-of-vocabulary words dropped.
+  std::unordered_map<std::string, uint64_t> counts;
+  {
+    std::istringstream in(text);
+    std::string w;
+    while (in >> w) ++counts[w];
+  }
+  const Vocab vocab = Vocab::from_counts(counts, 5, 0);
+  std::vector<uint32_t> tokens;
+  {
+    std::istringstream in(text);
+    std::string line, w;
+    while (std::getline(in, line)) {
+      std::istringstream words(line);
+      size_t n = 0;
+      while (words >> w) {
+        const uint32_t id = vocab.find(w);
+        if (id == Vocab::kMissing) continue;
+        tokens.push_back(id);
+        if (++n == 1000) {  // max_sentence_length
+          tokens.push_back(kSentenceBreak);
+          n = 0;
+        }
+      }
+      if (n) tokens.push_back(kSentenceBreak);
+    }
+  }
+  ASSERT_GT(tokens.size(), 100000u);
+  for (ModelType type : {ModelType::kSkipGram, ModelType::kCbow}) {
+    test::PlanOptions o;
+    o.type = type;
+    o.vocab = vocab.size();
+    o.dim = 4;
+    o.window = 5;
+    o.sample = 1e-3;
+    o.group_size = 16;
+    o.group_negatives = 5;
+    const TrainPlan plan = test_plan(o, vocab.counts());
+    auto p = host_pipeline(plan, test::random_embeddings(o.vocab, o.dim, 1));
+    SKIP_WITHOUT_HOST_PIPELINE(p);
+    const uint64_t base = 777;
+    StepTrace trace;
+    const StepStats st = p->step(tokens.data(), tokens.size(), base, 2, 0.025f, &trace);
+    ASSERT_FALSE(st.overflow);
+    const test::RefExpansion x = test::reference_expansion(plan, tokens.data(), tokens.size(), base, 2);
+    expect_same_draws(trace, x, plan.group_negatives);
+    EXPECT_LT(x.kept.size(), tokens.size() * 9 / 10) << "subsampling should drop frequent words";
+    std::printf("  %s: %zu tokens, %zu kept, %llu pairs, R = %u\n",
+                type == ModelType::kSkipGram ? "skip-gram" : "cbow", tokens.size(), x.kept.size(),
+                static_cast<unsigned long long>(st.pairs), st.slot_rows);
+  }
+}
+
+}  // namespace
+}  // namespace gemmvec
