@@ -1,553 +1,10 @@
-// gemmvec: the GEMM pipeline, single source: __host__ __device__ functors run through Thrust
-// with the platform's execution policy, and three batched GEMMs through the platform's BLAS.
-// Included by pipeline_host.cc (g++, Thrust host system, OpenBLAS) and pipeline_cuda.cu
-// (nvcc, cuBLAS) after their platform header; docs/algorithm.md is the contract.
-//
-// One step = one batch of whole sentences (n positions from corpus position `base`):
-//   1. keep flags (philox kToken .x) -> compaction of kept words; sentence of each
-//   2. reduced span (.y) -> context range [lo, hi] of each kept center -> pair counts -> scan
-//   3. groups g = position / group_size, numbered by their first kept center; K negatives each
-//   4. pairs laid out in GEMM slots of R rows: a group's pairs fill ceil(pairs / R) slots, R
-//      chosen per batch to minimize padding plus per-slot cost (R = 1 is no padding at all)
-//   5. gathers: U (rows, d) input rows (CBOW: context means), Vn (groups, K, d) negative rows
-//   6. s+ = u . v_o per row; GEMM S_s = U_s Vn_g^T; E from S; GEMM dVn_s = E_s^T U_s;
-//      dv_o = sum e+ u per center; GEMM dU_s = E_s Vn_g (into U); dU += e+ v_o
-//   7. scatter-add into W_in and W_out: atomics, or (deterministic) sort by row and sum in order
-// Every score reads the rows as they were before the step; every gradient is added after.
+// gemmvec: the GEMM pipeline class: scratch sized once, the steps of pipeline_steps.inl run in
+// order per batch, the epoch driver. Single source, included by pipeline_host.cc and
+// pipeline_cuda.cu after their platform header; docs/algorithm.md is the contract.
 #pragma once
-#ifndef GV_PIPELINE_NS
-#error "define GV_PIPELINE_NS and include a platform header before pipeline.inl"
-#endif
-#include <algorithm>
-#include <cstdint>
-#include <limits>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
-
-#include <thrust/binary_search.h>
-#include <thrust/copy.h>
-#include <thrust/fill.h>
-#include <thrust/for_each.h>
-#include <thrust/iterator/counting_iterator.h>
-#include <thrust/iterator/transform_iterator.h>
-#include <thrust/reduce.h>
-#include <thrust/scan.h>
-#include <thrust/sort.h>
-#include <thrust/transform_reduce.h>
-#include <thrust/transform_scan.h>
-
-#include "gemmvec/alias_table.h"
-#include "gemmvec/negative_sampling.h"
-#include "gemmvec/philox.h"
-#include "gemmvec/token_cache.h"
-#include "pipeline.h"
+#include "pipeline_steps.inl"
 
 namespace gemmvec::GV_PIPELINE_NS {
-
-constexpr uint32_t kNone = 0xFFFFFFFFu;
-constexpr uint64_t kNoKey = ~uint64_t(0);
-
-using Index = thrust::counting_iterator<uint32_t>;
-using BigIndex = thrust::counting_iterator<size_t>;
-
-// Runs f(row, col) over a (rows, d) matrix: one thread per element on the GPU (coalesced), one
-// loop per row on the host (no division per element). kRowLoops comes from the platform.
-template <class F>
-struct ByElement {
-  F f;
-  uint32_t d;
-  GV_HD void operator()(size_t i) const { f(i / d, static_cast<uint32_t>(i % d)); }
-};
-template <class F>
-struct ByRow {
-  F f;
-  uint32_t d;
-  GV_HD void operator()(size_t r) const {
-    for (uint32_t c = 0; c < d; ++c) f(r, c);
-  }
-};
-template <class Policy, class F>
-void for_each_element(const Policy& pol, size_t rows, uint32_t d, const F& f) {
-  if constexpr (kRowLoops) thrust::for_each_n(pol, BigIndex(0), rows, ByRow<F>{f, d});
-  else thrust::for_each_n(pol, BigIndex(0), rows * d, ByElement<F>{f, d});
-}
-
-// Index of the first element of a[0..n) greater than v (a ascending).
-GV_HD uint32_t upper_bound_u32(const uint32_t* a, uint32_t n, uint32_t v) {
-  uint32_t lo = 0, hi = n;
-  while (lo < hi) {
-    const uint32_t mid = lo + (hi - lo) / 2;
-    if (a[mid] <= v) lo = mid + 1; else hi = mid;
-  }
-  return lo;
-}
-
-// ---- 1. keep flags, kept words --------------------------------------------------------------
-
-struct IsBreak {
-  GV_HD uint32_t operator()(uint32_t t) const { return t == kSentenceBreak ? 1u : 0u; }
-};
-
-struct KeepTest {
-  const uint32_t* tokens;
-  const float* keep;
-  uint64_t seed, base;
-  uint32_t epoch;
-  GV_HD bool operator()(uint32_t i) const {
-    const uint32_t w = tokens[i];
-    if (w == kSentenceBreak) return false;
-    return to_unit(philox(seed, Purpose::kToken, epoch, base + i).x) < keep[w];
-  }
-};
-
-struct KeptInfo {
-  const uint32_t* tokens;
-  const uint32_t* sentence;  // (n) breaks before each position
-  const uint32_t* kept_pos;  // (m) batch index of each kept word
-  uint32_t* word;            // (m)
-  uint32_t* kept_sentence;   // (m)
-  GV_HD void operator()(uint32_t k) const {
-    const uint32_t p = kept_pos[k];
-    word[k] = tokens[p];
-    kept_sentence[k] = sentence[p];
-  }
-};
-
-// ---- 2. windows and pair counts --------------------------------------------------------------
-
-struct Windows {
-  const uint32_t* kept_pos;
-  const uint32_t* kept_sentence;
-  uint32_t m;
-  uint64_t seed, base;
-  uint32_t epoch, window, group_size;
-  bool cbow;
-  uint32_t* lo;     // (m) first context (kept index)
-  uint32_t* hi;     // (m) last context
-  uint32_t* count;  // (m) pairs of the center
-  uint64_t* gid;    // (m) global group id of the center
-  GV_HD void operator()(uint32_t k) const {
-    const uint64_t pos = base + kept_pos[k];
-    const uint32_t span = window - philox(seed, Purpose::kToken, epoch, pos).y % window;
-    const uint32_t s = kept_sentence[k];
-    uint32_t a = k, b = k;
-    while (a > 0 && k - a < span && kept_sentence[a - 1] == s) --a;
-    while (b + 1 < m && b - k < span && kept_sentence[b + 1] == s) ++b;
-    lo[k] = a;
-    hi[k] = b;
-    count[k] = cbow ? (b > a ? 1u : 0u) : b - a;
-    gid[k] = pos / group_size;
-  }
-};
-
-// ---- 3. groups and negatives -----------------------------------------------------------------
-
-// 1 where center k+1 starts a new group: its exclusive scan numbers the groups.
-struct NextStartsGroup {
-  const uint64_t* gid;
-  uint32_t m;
-  GV_HD uint32_t operator()(uint32_t k) const { return k + 1 < m && gid[k + 1] != gid[k] ? 1u : 0u; }
-};
-
-struct GroupStarts {
-  const uint64_t* gid;
-  const uint32_t* group;     // (m) group index of each center
-  const uint32_t* pair_off;  // (m) first pair of each center
-  uint64_t* group_id;        // (groups) global id
-  uint32_t* group_off;       // (groups) first pair
-  GV_HD void operator()(uint32_t k) const {
-    if (k == 0 || gid[k] != gid[k - 1]) {
-      group_id[group[k]] = gid[k];
-      group_off[group[k]] = pair_off[k];
-    }
-  }
-};
-
-struct GroupCounts {
-  const uint32_t* group_off;
-  uint32_t groups, pairs;
-  uint32_t* group_count;  // (groups)
-  GV_HD void operator()(uint32_t g) const {
-    group_count[g] = (g + 1 < groups ? group_off[g + 1] : pairs) - group_off[g];
-  }
-};
-
-struct DrawNegatives {
-  AliasView noise;
-  const uint64_t* group_id;
-  uint64_t seed;
-  uint32_t epoch, K;
-  uint32_t* neg;  // (groups, K)
-  GV_HD void operator()(uint32_t i) const {
-    neg[i] = draw_negative(noise, seed, epoch, group_id[i / K], i % K);
-  }
-};
-
-// ---- 4. slots --------------------------------------------------------------------------------
-
-constexpr int kRowChoices = 13;  // R = 1, 2, 4, ..., 4096
-struct SlotCounts {
-  uint64_t s[kRowChoices];
-};
-struct ToSlotCounts {
-  GV_HD SlotCounts operator()(uint32_t c) const {
-    SlotCounts r;
-    for (int i = 0; i < kRowChoices; ++i) r.s[i] = (static_cast<uint64_t>(c) + (1u << i) - 1) >> i;
-    return r;
-  }
-};
-struct AddSlotCounts {
-  GV_HD SlotCounts operator()(const SlotCounts& a, const SlotCounts& b) const {
-    SlotCounts r;
-    for (int i = 0; i < kRowChoices; ++i) r.s[i] = a.s[i] + b.s[i];
-    return r;
-  }
-};
-
-struct SlotsOfGroup {
-  uint32_t R;
-  GV_HD uint32_t operator()(uint32_t c) const { return (c + R - 1) / R; }
-};
-
-struct SlotInfo {
-  const uint32_t* slot_off;  // (groups) first slot of each group
-  uint32_t groups, R, K, d;
-  float* U;
-  float* Vn;
-  float* SE;
-  float* dVn;
-  uint32_t* slot_group;  // (slots)
-  float** u_ptr;         // (slots) U_s: R x d
-  float** vn_ptr;        // (slots) Vn_g: K x d
-  float** se_ptr;        // (slots) S_s / E_s: R x K
-  float** dvn_ptr;       // (slots) dVn_s: K x d
-  GV_HD void operator()(uint32_t s) const {
-    const uint32_t g = upper_bound_u32(slot_off, groups, s) - 1;
-    slot_group[s] = g;
-    u_ptr[s] = U + static_cast<size_t>(s) * R * d;
-    vn_ptr[s] = Vn + static_cast<size_t>(g) * K * d;
-    se_ptr[s] = SE + static_cast<size_t>(s) * R * K;
-    dvn_ptr[s] = dVn + static_cast<size_t>(s) * K * d;
-  }
-};
-
-// First row of center k's pairs in the slot layout.
-GV_HD uint32_t first_row(uint32_t k, const uint32_t* group, const uint32_t* slot_off,
-                         const uint32_t* pair_off, const uint32_t* group_off, uint32_t R) {
-  const uint32_t g = group[k];
-  return slot_off[g] * R + (pair_off[k] - group_off[g]);
-}
-
-struct Expand {
-  const uint32_t* lo;
-  const uint32_t* hi;
-  const uint32_t* count;
-  const uint32_t* group;
-  const uint32_t* slot_off;
-  const uint32_t* pair_off;
-  const uint32_t* group_off;
-  uint32_t R;
-  bool cbow;
-  uint32_t* row_center;   // (rows) kept index of the center, kNone for padding
-  uint32_t* row_context;  // (rows) skip-gram: kept index of the context
-  GV_HD void operator()(uint32_t k) const {
-    if (count[k] == 0) return;
-    uint32_t r = first_row(k, group, slot_off, pair_off, group_off, R);
-    if (cbow) {
-      row_center[r] = k;
-      row_context[r] = k;
-      return;
-    }
-    for (uint32_t c = lo[k]; c <= hi[k]; ++c) {
-      if (c == k) continue;
-      row_center[r] = k;
-      row_context[r] = c;
-      ++r;
-    }
-  }
-};
-
-// ---- 5. gathers ------------------------------------------------------------------------------
-
-struct GatherInputs {
-  const float* w_in;
-  const uint32_t* word;
-  const uint32_t* lo;
-  const uint32_t* hi;
-  const uint32_t* row_center;
-  const uint32_t* row_context;
-  uint32_t d;
-  bool cbow;
-  float* U;  // (rows, d)
-  GV_HD void operator()(size_t r, uint32_t col) const {
-    const size_t i = r * d + col;
-    const uint32_t k = row_center[r];
-    if (k == kNone) {
-      U[i] = 0.0f;
-      return;
-    }
-    if (!cbow) {
-      U[i] = w_in[static_cast<size_t>(word[row_context[r]]) * d + col];
-      return;
-    }
-    float sum = 0.0f;
-    for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-      if (c != k) sum += w_in[static_cast<size_t>(word[c]) * d + col];
-    U[i] = sum / static_cast<float>(hi[k] - lo[k]);
-  }
-};
-
-struct GatherRows {
-  const float* w;
-  const uint32_t* ids;  // (rows)
-  uint32_t d;
-  float* out;  // (rows, d)
-  GV_HD void operator()(size_t r, uint32_t col) const {
-    out[r * d + col] = w[static_cast<size_t>(ids[r]) * d + col];
-  }
-};
-
-// ---- 6. scores and coefficients --------------------------------------------------------------
-
-struct PositiveScores {
-  const float* U;
-  const float* w_out;
-  const uint32_t* word;
-  const uint32_t* row_center;
-  uint32_t d;
-  NegativeWeights weights;
-  float* s_pos;  // (rows)
-  float* e_pos;  // (rows) 0 on padding rows
-  GV_HD void operator()(uint32_t r) const {
-    const uint32_t k = row_center[r];
-    if (k == kNone) {
-      s_pos[r] = 0.0f;
-      e_pos[r] = 0.0f;
-      return;
-    }
-    const float* u = U + static_cast<size_t>(r) * d;
-    const float* v = w_out + static_cast<size_t>(word[k]) * d;
-    float s = 0.0f;
-    for (uint32_t i = 0; i < d; ++i) s += u[i] * v[i];
-    s_pos[r] = s;
-    e_pos[r] = positive_coef(s, weights);
-  }
-};
-
-// S -> E in place, and the loss of each row.
-struct NegativeCoefs {
-  const uint32_t* word;
-  const uint32_t* row_center;
-  const uint32_t* slot_group;
-  const uint32_t* neg;
-  const float* s_pos;
-  uint32_t R, K;
-  NegativeWeights weights;
-  float* SE;    // (rows, K)
-  float* loss;  // (rows)
-  GV_HD void operator()(uint32_t r) const {
-    float* e = SE + static_cast<size_t>(r) * K;
-    const uint32_t k = row_center[r];
-    if (k == kNone) {
-      for (uint32_t j = 0; j < K; ++j) e[j] = 0.0f;
-      loss[r] = 0.0f;
-      return;
-    }
-    const uint32_t o = word[k];
-    const uint32_t* n = neg + static_cast<size_t>(slot_group[r / R]) * K;
-    float l = positive_loss(s_pos[r]);
-    for (uint32_t j = 0; j < K; ++j) {
-      const bool collides = n[j] == o;
-      l += negative_loss(e[j], collides, weights.neg_weight);
-      e[j] = negative_coef(e[j], collides, weights);
-    }
-    loss[r] = l;
-  }
-};
-
-// dv_o of each center: the sum of e+ u over its rows (in row order).
-struct CenterGradients {
-  const float* U;
-  const float* e_pos;
-  const uint32_t* count;
-  const uint32_t* group;
-  const uint32_t* slot_off;
-  const uint32_t* pair_off;
-  const uint32_t* group_off;
-  uint32_t R, d;
-  bool cbow;
-  float* g_out;  // (m, d)
-  GV_HD void operator()(size_t center, uint32_t col) const {
-    const uint32_t k = static_cast<uint32_t>(center);
-    const size_t i = center * d + col;
-    if (count[k] == 0) {
-      g_out[i] = 0.0f;
-      return;
-    }
-    const uint32_t r0 = first_row(k, group, slot_off, pair_off, group_off, R);
-    const uint32_t rows = cbow ? 1u : count[k];
-    float sum = 0.0f;
-    for (uint32_t t = 0; t < rows; ++t) sum += e_pos[r0 + t] * U[static_cast<size_t>(r0 + t) * d + col];
-    g_out[i] = sum;
-  }
-};
-
-// dU += e+ v_o (after the GEMM wrote E Vn into U).
-struct AddPositiveInput {
-  const float* w_out;
-  const uint32_t* word;
-  const uint32_t* row_center;
-  const float* e_pos;
-  uint32_t d;
-  float* dU;
-  GV_HD void operator()(size_t r, uint32_t col) const {
-    const uint32_t k = row_center[r];
-    if (k == kNone) return;
-    dU[r * d + col] += e_pos[r] * w_out[static_cast<size_t>(word[k]) * d + col];
-  }
-};
-
-// ---- 7a. scatter with atomics ----------------------------------------------------------------
-
-struct ScatterInputs {
-  const float* dU;
-  const uint32_t* word;
-  const uint32_t* lo;
-  const uint32_t* hi;
-  const uint32_t* row_center;
-  const uint32_t* row_context;
-  uint32_t d;
-  bool cbow;
-  float* w_in;
-  GV_HD void operator()(size_t r, uint32_t col) const {
-    const size_t i = r * d + col;
-    const uint32_t k = row_center[r];
-    if (k == kNone) return;
-    if (!cbow) {
-      atomic_add(w_in + static_cast<size_t>(word[row_context[r]]) * d + col, dU[i]);
-      return;
-    }
-    for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-      if (c != k) atomic_add(w_in + static_cast<size_t>(word[c]) * d + col, dU[i]);
-  }
-};
-
-struct ScatterCenters {
-  const float* g_out;
-  const uint32_t* word;
-  const uint32_t* count;
-  uint32_t d;
-  float* w_out;
-  GV_HD void operator()(size_t k, uint32_t col) const {
-    if (count[k] == 0) return;
-    atomic_add(w_out + static_cast<size_t>(word[k]) * d + col, g_out[k * d + col]);
-  }
-};
-
-struct ScatterNegatives {
-  const float* dVn;
-  const uint32_t* slot_group;
-  const uint32_t* neg;
-  uint32_t K, d;
-  float* w_out;
-  GV_HD void operator()(size_t row, uint32_t col) const {  // row = slot * K + j
-    const size_t s = row / K, j = row % K;
-    const uint32_t n = neg[static_cast<size_t>(slot_group[s]) * K + j];
-    atomic_add(w_out + static_cast<size_t>(n) * d + col, dVn[row * d + col]);
-  }
-};
-
-// ---- 7b. deterministic scatter: (destination, source) entries, stable sort, ordered sums -----
-
-// key = matrix << 32 | word (matrix 0: W_in, 1: W_out); src = kind << 40 | row
-// (kind 0: a row of dU, 1: of the center gradients, 2: of dVn).
-GV_HD uint64_t entry_key(uint32_t matrix, uint32_t word) {
-  return (static_cast<uint64_t>(matrix) << 32) | word;
-}
-GV_HD uint64_t entry_src(uint32_t kind, uint64_t row) { return (static_cast<uint64_t>(kind) << 40) | row; }
-
-struct InputEntries {
-  const uint32_t* word;
-  const uint32_t* lo;
-  const uint32_t* hi;
-  const uint32_t* row_center;
-  const uint32_t* row_context;
-  uint32_t per_row;  // 1 (skip-gram) or 2 * window (CBOW: one entry per context)
-  bool cbow;
-  uint64_t* key;
-  uint64_t* src;
-  GV_HD void operator()(size_t e) const {
-    const size_t r = e / per_row;
-    const uint32_t t = static_cast<uint32_t>(e % per_row);
-    const uint32_t k = row_center[r];
-    key[e] = kNoKey;
-    src[e] = entry_src(0, r);
-    if (k == kNone) return;
-    if (!cbow) {
-      key[e] = entry_key(0, word[row_context[r]]);
-      return;
-    }
-    uint32_t c = lo[k] + t;  // the t-th context, skipping the center
-    if (c >= k) ++c;
-    if (c <= hi[k]) key[e] = entry_key(0, word[c]);
-  }
-};
-
-struct CenterEntries {
-  const uint32_t* word;
-  const uint32_t* count;
-  uint64_t* key;
-  uint64_t* src;
-  GV_HD void operator()(uint32_t k) const {
-    key[k] = count[k] ? entry_key(1, word[k]) : kNoKey;
-    src[k] = entry_src(1, k);
-  }
-};
-
-struct NegativeEntries {
-  const uint32_t* slot_group;
-  const uint32_t* neg;
-  uint32_t K;
-  uint64_t* key;
-  uint64_t* src;
-  GV_HD void operator()(size_t e) const {
-    const size_t s = e / K, j = e % K;
-    key[e] = entry_key(1, neg[static_cast<size_t>(slot_group[s]) * K + j]);
-    src[e] = entry_src(2, e);
-  }
-};
-
-struct SegmentHead {
-  const uint64_t* key;
-  GV_HD bool operator()(uint32_t e) const { return key[e] != kNoKey && (e == 0 || key[e] != key[e - 1]); }
-};
-
-struct SegmentSums {
-  const uint64_t* key;
-  const uint64_t* src;
-  const uint32_t* seg_start;  // (segments + 1)
-  const float* dU;
-  const float* g_out;
-  const float* dVn;
-  uint32_t d;
-  float* w_in;
-  float* w_out;
-  GV_HD void operator()(size_t q, uint32_t col) const {
-    float sum = 0.0f;
-    for (uint32_t e = seg_start[q]; e < seg_start[q + 1]; ++e) {
-      const uint64_t s = src[e];
-      const uint64_t row = s & ((uint64_t(1) << 40) - 1);
-      const uint32_t kind = static_cast<uint32_t>(s >> 40);
-      const float* base = kind == 0 ? dU : kind == 1 ? g_out : dVn;
-      sum += base[row * d + col];
-    }
-    const uint64_t k = key[seg_start[q]];
-    float* w = (k >> 32) ? w_out : w_in;
-    w[(k & 0xFFFFFFFFu) * d + col] += sum;
-  }
-};
 
 // ---- the pipeline ----------------------------------------------------------------------------
 
@@ -574,6 +31,8 @@ class GemmPipeline final : public pipeline::Pipeline {
       keep_ = Buffer<float>(rows_);
       noise_prob_ = Buffer<float>(rows_);
       noise_alias_ = Buffer<uint32_t>(rows_);
+      count_in_ = Buffer<float>(rows_);
+      count_out_ = Buffer<float>(rows_);
     } catch (const DeviceOutOfMemory&) {
       throw std::runtime_error(out_of_memory_message(2 * matrix * sizeof(float), 0));
     }
@@ -587,7 +46,7 @@ class GemmPipeline final : public pipeline::Pipeline {
   std::string name() const override { return kPipelineName; }
 
   size_t bytes_held() const override {
-    return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() +
+    return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() + count_in_.bytes() + count_out_.bytes() +
            noise_alias_.bytes() + scratch_bytes_ + (staging_ ? staging_->bytes() : 0);
   }
 
@@ -882,6 +341,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     // 7. Loss, then the scatter (W_out is read above, so it is written only now).
     st.loss = thrust::reduce(pol, s.loss.data(), s.loss.data() + rows, 0.0, thrust::plus<double>());
     ctx_.check("loss");
+    if (plan_.row_update_cap > 0) count_updates(rows, m, slots, R);
     if (plan_.deterministic) scatter_sorted(rows, m, slots);
     else scatter_atomic(rows, m, slots);
     return st;
@@ -910,17 +370,38 @@ class GemmPipeline final : public pipeline::Pipeline {
   }
   size_t input_entries(uint64_t rows) const { return skip_gram() ? rows : rows * 2 * plan_.window; }
 
+  // How many pair-updates each row sums in this step (section 7 of pipeline_steps.inl).
+  void count_updates(uint32_t rows, uint32_t m, uint32_t slots, uint32_t R) {
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    const uint32_t K = plan_.group_negatives;
+    thrust::fill_n(pol, count_in_.data(), rows_, 0.0f);
+    thrust::fill_n(pol, count_out_.data(), rows_, 0.0f);
+    thrust::for_each_n(pol, Index(0), rows,
+                       CountInputs{s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(), s.row_context.data(),
+                                   !skip_gram(), count_in_.data()});
+    thrust::for_each_n(pol, Index(0), m,
+                       CountCenters{s.word.data(), s.count.data(), static_cast<float>(K), count_out_.data()});
+    thrust::for_each_n(pol, BigIndex(0), size_t(slots) * K,
+                       CountNegatives{s.slot_group.data(), s.slot_off.data(), s.group_count.data(), s.neg.data(), K,
+                                      R, static_cast<float>(plan_.negative), count_out_.data()});
+    ctx_.check("update counts");
+  }
+
   void scatter_atomic(uint32_t rows, uint32_t m, uint32_t slots) {
     auto pol = ctx_.policy();
     Scratch& s = scratch_;
     const uint32_t d = d_, K = plan_.group_negatives;
+    const float cap = plan_.row_update_cap, cap_out = cap * static_cast<float>(K);  // out counts: 1/K units
     for_each_element(pol, rows, d,
                      ScatterInputs{s.U.data(), s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(),
-                                   s.row_context.data(), d, !skip_gram(), w_in_.data()});
+                                   s.row_context.data(), d, !skip_gram(), count_in_.data(), cap, w_in_.data()});
     for_each_element(pol, m, d,
-                     ScatterCenters{s.g_out.data(), s.word.data(), s.count.data(), d, w_out_.data()});
+                     ScatterCenters{s.g_out.data(), s.word.data(), s.count.data(), d, count_out_.data(), cap_out,
+                                    w_out_.data()});
     for_each_element(pol, size_t(slots) * K, d,
-                     ScatterNegatives{s.dVn.data(), s.slot_group.data(), s.neg.data(), K, d, w_out_.data()});
+                     ScatterNegatives{s.dVn.data(), s.slot_group.data(), s.neg.data(), K, d, count_out_.data(), cap_out,
+                                      w_out_.data()});
     ctx_.check("scatter");
   }
 
@@ -952,7 +433,9 @@ class GemmPipeline final : public pipeline::Pipeline {
     thrust::fill_n(pol, s.seg_start.data() + segments, 1, real_end);
     for_each_element(pol, segments, d,
                      SegmentSums{key, src, s.seg_start.data(), s.U.data(), s.g_out.data(), s.dVn.data(), d,
-                                 w_in_.data(), w_out_.data()});
+                                 count_in_.data(), count_out_.data(), plan_.row_update_cap,
+                                 plan_.row_update_cap * static_cast<float>(K), w_in_.data(),
+                                 w_out_.data()});
     ctx_.check("scatter sums");
   }
 
@@ -1042,6 +525,7 @@ class GemmPipeline final : public pipeline::Pipeline {
   Buffer<float> keep_;              // (vocab)
   Buffer<float> noise_prob_;        // (vocab)
   Buffer<uint32_t> noise_alias_;    // (vocab)
+  Buffer<float> count_in_, count_out_;  // (vocab) pair-updates each row sums in a step, for the cap
   Scratch scratch_;
   std::unique_ptr<Staging> staging_;
   Capacity cap_;

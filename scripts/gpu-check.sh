@@ -169,14 +169,16 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
     done
   else
     # The grid that chooses the GEMM pipeline's defaults: batch words x group positions x K.
-    for point in cbow:4096:8:5 skipgram:4096:8:5 skipgram:16384:1:5 skipgram:16384:64:16 cbow:1024:8:5 \
-                 skipgram:65536:64:16 skipgram:4096:64:16 skipgram:32768:8:5 cbow:4096:64:16; do
-      IFS=: read -r type b g k <<<"$point"
-      train_run "grid-$type-b$b-g$g-k$k" "$(limit 40)" "${COMMON[@]}" "${EVAL[@]}" --set model.type=$type \
-        --set train.batch_words=$b --set train.group_size=$g --set train.group_negatives=$k
+    for point in skipgram:4096:64:16:8 skipgram:16384:64:16:8 skipgram:4096:64:16:2 skipgram:4096:64:16:32 \
+                 cbow:4096:64:16:8 skipgram:65536:64:16:8 skipgram:16384:8:5:4 cbow:16384:64:16:8 \
+                 skipgram:65536:64:16:2; do
+      IFS=: read -r type b g k cap <<<"$point"
+      train_run "grid-$type-b$b-g$g-k$k-cap$cap" "$(limit 40)" "${COMMON[@]}" "${EVAL[@]}" --set model.type=$type \
+        --set train.batch_words=$b --set train.group_size=$g --set train.group_negatives=$k \
+        --set train.max_row_updates=$cap
     done
     for type in skipgram cbow; do
-      train_run "speed-$type-d300" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set model.dim=300 --set train.epochs=60
+      train_run "speed-$type-d300" "$(limit 30)" "${COMMON[@]}" --set model.type=$type --set model.dim=300 --set train.epochs=10
     done
   fi
 else

@@ -24,6 +24,7 @@ class Backend {
 // Backend defaults, chosen by measurement (docs/tuning.md).
 struct BackendDefaults {
   uint32_t group_size, group_negatives, batch_words;
+  float row_update_cap;
 };
 BackendDefaults backend_defaults(const std::string& backend);
 

@@ -53,6 +53,7 @@ struct TrainConfig {
   uint32_t group_size = 0;       // corpus positions whose centers share negatives; 0: backend default
   uint32_t group_negatives = 0;  // K, negatives drawn per group; 0: backend default
   uint32_t batch_words = 0;      // tokens per device batch (GPU pipeline); 0: backend default
+  double max_row_updates = -1;   // cap on the pair-updates one row sums in one step; 0: none; -1: backend default
   bool deterministic = false;
   bool tf32 = false;
   double progress_seconds = 5;   // period of progress lines when stderr is not a terminal

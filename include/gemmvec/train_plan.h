@@ -18,6 +18,7 @@ struct TrainPlan {
   uint32_t group_size = 1;      // aligned corpus positions whose centers share negatives
   uint32_t group_negatives = 5; // K
   uint32_t batch_words = 0;
+  float row_update_cap = 0;     // 0: none; else a row's step update is scaled by min(1, cap / n)
   uint32_t threads = 1;
   uint32_t epochs = 5;
   uint64_t seed = 1;
@@ -32,6 +33,7 @@ struct TrainPlan {
 // Resolves config + vocab into a plan; `group_size`/`group_negatives`/`batch_words` of 0 take
 // the given backend defaults.
 TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,
-                    uint32_t default_group_negatives, uint32_t default_batch_words);
+                    uint32_t default_group_negatives, uint32_t default_batch_words,
+                    float default_row_update_cap = 0);
 
 }  // namespace gemmvec

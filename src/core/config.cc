@@ -137,6 +137,7 @@ const std::vector<Key>& keys() {
         field("train.group_size", &C::train, &T::group_size, "corpus positions whose centers share negatives (0: backend default)", range(0, 1 << 20)),
         field("train.group_negatives", &C::train, &T::group_negatives, "K, negatives drawn per group (0: backend default)", range(0, 4096)),
         field("train.batch_words", &C::train, &T::batch_words, "tokens per device batch (0: backend default)", range(0, 1u << 30)),
+        field("train.max_row_updates", &C::train, &T::max_row_updates, "a row's summed update in one step is scaled by min(1, this / pair-updates summed) (0: no cap, -1: backend default)", range(-1)),
         field("train.deterministic", &C::train, &T::deterministic, "bit-identical vectors for one seed (slower; one thread on the CPU)"),
         field("train.tf32", &C::train, &T::tf32, "TF32 tensor-core GEMMs on the GPU (faster, less precise)"),
         field("train.progress_seconds", &C::train, &T::progress_seconds, "period of progress lines when stderr is not a terminal", range(0)),

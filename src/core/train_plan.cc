@@ -12,12 +12,13 @@ BackendDefaults backend_defaults(const std::string& backend) {
   // CPU: one center per group, K = k: word2vec.c's objective with HogBatch's row reuse.
   // GEMM pipeline: a batch is one step from stale rows, so it stays small enough that the
   // summed updates of frequent words do not diverge (262144 words did); docs/tuning.md.
-  if (backend == "cpu") return {1, 0, 0};
-  return {64, 16, 4096};
+  if (backend == "cpu") return {1, 0, 0, 0};
+  return {8, 16, 16384, 128};
 }
 
 TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,
-                    uint32_t default_group_negatives, uint32_t default_batch_words) {
+                    uint32_t default_group_negatives, uint32_t default_batch_words,
+                    float default_row_update_cap) {
   TrainPlan plan;
   plan.type = config.model.type;
   plan.dim = config.model.dim;
@@ -28,6 +29,8 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_g
                          : default_group_negatives   ? default_group_negatives
                                                      : config.model.negative;
   plan.batch_words = config.train.batch_words ? config.train.batch_words : default_batch_words;
+  plan.row_update_cap = config.train.max_row_updates >= 0 ? static_cast<float>(config.train.max_row_updates)
+                                                         : default_row_update_cap;
   plan.threads = config.train.threads ? config.train.threads
                                       : std::max(1u, std::thread::hardware_concurrency());
   if (config.train.deterministic) plan.threads = 1;

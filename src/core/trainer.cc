@@ -96,7 +96,7 @@ RunSummary train(const Config& config) {
   summary.backend = choose_backend(config.train.backend);
   const BackendDefaults defaults = backend_defaults(summary.backend);
   const TrainPlan plan = make_plan(config, corpus.vocab, defaults.group_size, defaults.group_negatives,
-                                   defaults.batch_words);
+                                   defaults.batch_words, defaults.row_update_cap);
   fmt::print(stderr, "gemmvec: backend {}, {} threads, group {} positions, K {} negatives{}\n", summary.backend,
              plan.threads, plan.group_size, plan.group_negatives,
              summary.backend == "cpu" ? "" : fmt::format(", batch {} words", plan.batch_words));

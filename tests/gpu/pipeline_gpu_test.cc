@@ -175,9 +175,7 @@ TEST(PipelineGpu, ShortTrainingMatchesHostAndCpu) {
     c.model.dim = 100;
     c.train.epochs = 1;
     c.train.backend = backend;
-    // Batches of 16k words: at 256k the summed stale updates of frequent words diverge on this
-    // corpus (measured with cuda-host); the cpu backend ignores the key.
-    c.train.batch_words = 16384;
+    // The backends' defaults: the pipeline's batch, group, K and row-update cap (docs/tuning.md).
     c.train.progress_seconds = 30;
     c.output.path = dir + "/vectors-" + backend + ".bin";
     const RunSummary s = train(c);
