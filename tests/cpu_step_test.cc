@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 
 #include "../src/core/cpu_step.h"
 #include "reference_step.h"
@@ -119,7 +120,12 @@ TEST_P(CpuStepTest, MatchesFloat64Reference) {
 INSTANTIATE_TEST_SUITE_P(Groups, CpuStepTest,
                          ::testing::Values(StepParams{false, 1, 6, 5}, StepParams{false, 8, 4, 16},
                                            StepParams{false, 3, 10, 1}, StepParams{true, 1, 6, 5},
-                                           StepParams{true, 6, 3, 12}));
+                                           StepParams{true, 6, 3, 12}),
+                         [](const ::testing::TestParamInfo<StepParams>& info) {
+                           const StepParams& p = info.param;
+                           return std::string(p.cbow ? "Cbow" : "SkipGram") + std::to_string(p.centers) +
+                                  "Centers" + std::to_string(p.ctx) + "Contexts" + std::to_string(p.k) + "Negatives";
+                         });
 
 // The skip-gram update is -lr times the gradient of the loss; CBOW adds the gradient of the
 // mean to every context row, i.e. C times the gradient of that row.
