@@ -11,6 +11,7 @@
 #include "gemmvec/config.h"
 #include "gemmvec/corpus_reader.h"
 #include "gemmvec/trainer.h"
+#include "test_files.h"
 
 namespace gemmvec {
 namespace {
@@ -37,12 +38,7 @@ fs::path temp_dir(const std::string& name) {
   return d;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string slurp(const fs::path& p) { return test::read_file(p.string()); }
 
 // The first `sentences` lines of the bundled corpus as a plain text file.
 fs::path corpus_slice(const fs::path& dir, size_t sentences) {
