@@ -97,9 +97,10 @@ RunSummary train(const Config& config) {
   const BackendDefaults defaults = backend_defaults(summary.backend);
   const TrainPlan plan = make_plan(config, corpus.vocab, defaults.group_size, defaults.group_negatives,
                                    defaults.batch_words, defaults.row_update_cap);
-  fmt::print(stderr, "gemmvec: backend {}, {} threads, group {} positions, K {} negatives{}\n", summary.backend,
-             plan.threads, plan.group_size, plan.group_negatives,
-             summary.backend == "cpu" ? "" : fmt::format(", batch {} words", plan.batch_words));
+  const bool cpu = summary.backend == "cpu";
+  fmt::print(stderr, "gemmvec: backend {}{}, group {} positions, K {} negatives{}\n", summary.backend,
+             cpu ? fmt::format(", {} threads", plan.threads) : "", plan.group_size, plan.group_negatives,
+             cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
 
   auto backend = make_backend(summary.backend, plan,
                               init_embeddings(corpus.vocab.size(), plan.dim, plan.seed));
