@@ -40,16 +40,10 @@ fs::path temp_dir(const std::string& name) {
 
 std::string slurp(const fs::path& p) { return test::read_file(p.string()); }
 
-// The first `sentences` lines of the bundled corpus as a plain text file.
+// The first `sentences` sentences of the bundled corpus as a plain text file.
 fs::path corpus_slice(const fs::path& dir, size_t sentences) {
   const fs::path out = dir / "slice.txt";
-  std::ofstream f(out);
-  size_t n = 0;
-  read_corpus({kRepo + "/data/corpus/enwikinews.txt.xz"}, {}, [&](const std::vector<std::string_view>& t) {
-    if (n++ >= sentences) return;
-    for (size_t i = 0; i < t.size(); ++i) f << (i ? " " : "") << t[i];
-    f << '\n';
-  });
+  test::write_file(out.string(), test::corpus_head(kRepo + "/data/corpus/enwikinews.txt.xz", sentences));
   return out;
 }
 

@@ -3,7 +3,6 @@
 // batch, atomic and deterministic scatter; its subsampling and pair expansion against an
 // independent expansion on real text; batch cutting; an epoch through the driver.
 #include <gtest/gtest.h>
-#include <lzma.h>
 
 #include <cstdio>
 #include <fstream>
@@ -15,6 +14,7 @@
 #include "gemmvec/vocab.h"
 #include "pipeline.h"
 #include "pipeline_fixture.h"
+#include "test_files.h"
 
 namespace gemmvec {
 namespace {
@@ -296,43 +296,9 @@ TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
 
 // ---- subsampling and pair expansion on real text ---------------------------------------------
 
-// The first `lines` lines of an .xz file (empty if it cannot be read).
-std::string read_xz_lines(const std::string& path, size_t lines) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return "";
-  lzma_stream s = LZMA_STREAM_INIT;
-  if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK) {
-    std::fclose(f);
-    return "";
-  }
-  std::string out;
-  std::vector<uint8_t> in(1 << 16), buf(1 << 16);
-  size_t seen = 0;
-  lzma_action action = LZMA_RUN;
-  while (seen < lines) {
-    if (s.avail_in == 0 && action == LZMA_RUN) {
-      s.next_in = in.data();
-      s.avail_in = std::fread(in.data(), 1, in.size(), f);
-      if (s.avail_in == 0) action = LZMA_FINISH;
-    }
-    s.next_out = buf.data();
-    s.avail_out = buf.size();
-    const lzma_ret r = lzma_code(&s, action);
-    const size_t got = buf.size() - s.avail_out;
-    for (size_t i = 0; i < got && seen < lines; ++i) {
-      out.push_back(static_cast<char>(buf[i]));
-      if (buf[i] == '\n') ++seen;
-    }
-    if (r == LZMA_STREAM_END || (r != LZMA_OK)) break;
-  }
-  lzma_end(&s);
-  std::fclose(f);
-  return out;
-}
-
 TEST(PipelineExpansion, MatchesIndependentExpansionOnRealText) {
   const std::string path = std::string(GEMMVEC_SOURCE_DIR) + "/data/corpus/enwikinews.txt.xz";
-  std::string text = read_xz_lines(path, 20000);
+  std::string text = test::corpus_head(path, 20000);
   if (text.empty()) GTEST_SKIP() << "cannot read " << path;
   // Vocab at min_count 5 and the token stream with breaks, out-of-vocabulary words dropped.
   std::unordered_map<std::string, uint64_t> counts;

@@ -94,4 +94,25 @@ std::string error_of(F&& f) {
   return "(no InputError)";
 }
 
+// The first `sentences` sentences of a corpus file (any format the reader takes), one per
+// line, tokens joined by single spaces; "" if the file cannot be read.
+inline std::string corpus_head(const std::string& path, size_t sentences) {
+  std::string out;
+  size_t n = 0;
+  try {
+    read_corpus({path}, {}, [&](const std::vector<std::string_view>& tokens) {
+      if (n >= sentences) return;
+      ++n;
+      for (size_t i = 0; i < tokens.size(); ++i) {
+        if (i) out += ' ';
+        out.append(tokens[i]);
+      }
+      out += '\n';
+    });
+  } catch (const InputError&) {
+    return "";
+  }
+  return out;
+}
+
 }  // namespace gemmvec::test

@@ -3,7 +3,6 @@
 // only reorder sums), its determinism, and a short training run of cuda, cuda-host and cpu
 // reaching comparable loss. Without a usable device every test is skipped with the reason.
 #include <gtest/gtest.h>
-#include <lzma.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -17,6 +16,7 @@
 #include "gemmvec/trainer.h"
 #include "pipeline.h"
 #include "pipeline_fixture.h"
+#include "test_files.h"
 
 namespace gemmvec {
 namespace {
@@ -128,45 +128,15 @@ TEST(PipelineGpu, DeterministicRunsAreBitIdentical) {
   EXPECT_EQ(a.out, b.out);
 }
 
-// The first `lines` lines of an .xz file into `out`; false if it cannot be read.
-bool head_xz(const std::string& path, size_t lines, const std::string& out) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return false;
-  std::ofstream o(out, std::ios::binary);
-  lzma_stream s = LZMA_STREAM_INIT;
-  if (lzma_stream_decoder(&s, UINT64_MAX, 0) != LZMA_OK) return false;
-  std::vector<uint8_t> in(1 << 16), buf(1 << 16);
-  size_t seen = 0;
-  lzma_action action = LZMA_RUN;
-  while (seen < lines) {
-    if (s.avail_in == 0 && action == LZMA_RUN) {
-      s.next_in = in.data();
-      s.avail_in = std::fread(in.data(), 1, in.size(), f);
-      if (s.avail_in == 0) action = LZMA_FINISH;
-    }
-    s.next_out = buf.data();
-    s.avail_out = buf.size();
-    const lzma_ret r = lzma_code(&s, action);
-    const size_t got = buf.size() - s.avail_out;
-    for (size_t i = 0; i < got && seen < lines; ++i) {
-      o.put(static_cast<char>(buf[i]));
-      if (buf[i] == '\n') ++seen;
-    }
-    if (r != LZMA_OK) break;
-  }
-  lzma_end(&s);
-  std::fclose(f);
-  return seen > 0;
-}
-
 TEST(PipelineGpu, ShortTrainingMatchesHostAndCpu) {
   SKIP_WITHOUT_GPU();
   const std::string dir = ::testing::TempDir() + "/gemmvec_gpu_training";
   std::filesystem::create_directories(dir);
   const std::string corpus = dir + "/news.txt";
   // About 2M words of the bundled corpus.
-  if (!head_xz(source_dir() + "/data/corpus/enwikinews.txt.xz", 60000, corpus))
-    GTEST_SKIP() << "cannot read the bundled corpus";
+  const std::string text = test::corpus_head(source_dir() + "/data/corpus/enwikinews.txt.xz", 60000);
+  if (text.empty()) GTEST_SKIP() << "cannot read the bundled corpus";
+  test::write_file(corpus, text);
   std::map<std::string, double> loss;
   for (const std::string backend : {"cuda", "cuda-host", "cpu"}) {
     Config c;
