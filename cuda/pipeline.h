@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,16 @@
 #include "gemmvec/train_plan.h"
 
 namespace gemmvec::pipeline {
+
+// Memory ran out (device memory, or host memory in the host build): the pipeline turns this
+// into a message naming the sizes and the config keys that shrink them.
+struct DeviceOutOfMemory : std::runtime_error {
+  DeviceOutOfMemory(const std::string& what, size_t bytes) : std::runtime_error(what), bytes(bytes) {}
+  size_t bytes;
+};
+
+// A GEMM operand as stored, or transposed.
+enum class Op { kN, kT };
 
 // What one step did.
 struct StepStats {

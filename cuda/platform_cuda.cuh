@@ -20,6 +20,7 @@
 
 #include "gemmvec/hostdevice.h"
 #include "gemmvec/train_plan.h"
+#include "pipeline.h"
 
 namespace gemmvec::GV_PIPELINE_NS {
 
@@ -27,11 +28,8 @@ namespace thrust = THRUST_NS_QUALIFIER;
 
 constexpr const char* kPipelineName = "cuda";
 
-// Device memory ran out: the pipeline turns this into a message naming the config keys.
-struct DeviceOutOfMemory : std::runtime_error {
-  DeviceOutOfMemory(const std::string& what, size_t bytes) : std::runtime_error(what), bytes(bytes) {}
-  size_t bytes;
-};
+using pipeline::DeviceOutOfMemory;
+using pipeline::Op;
 
 inline void cuda_check(cudaError_t e, const char* call, const char* file, int line) {
   if (e == cudaSuccess) return;
@@ -148,7 +146,6 @@ class CachingAllocator {
   std::map<char*, size_t> used_;
 };
 
-enum class Op { kN, kT };
 
 // How elementwise work over (rows, d) runs: one thread per element: coalesced rows.
 constexpr bool kRowLoops = false;

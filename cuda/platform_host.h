@@ -16,6 +16,7 @@
 
 #include "gemmvec/hostdevice.h"
 #include "gemmvec/train_plan.h"
+#include "pipeline.h"
 
 namespace gemmvec::GV_PIPELINE_NS {
 
@@ -25,11 +26,8 @@ namespace thrust = THRUST_NS_QUALIFIER;
 
 constexpr const char* kPipelineName = "cuda-host";
 
-// Memory ran out: the pipeline turns this into a message naming the config keys.
-struct DeviceOutOfMemory : std::runtime_error {
-  DeviceOutOfMemory(const std::string& what, size_t bytes) : std::runtime_error(what), bytes(bytes) {}
-  size_t bytes;
-};
+using pipeline::DeviceOutOfMemory;
+using pipeline::Op;
 
 // Memory the pipeline's algorithms run on: here plain host memory.
 template <class T>
@@ -54,7 +52,6 @@ class Buffer {
   size_t size_ = 0;
 };
 
-enum class Op { kN, kT };
 
 // How elementwise work over (rows, d) runs: one loop per row: no division per element.
 constexpr bool kRowLoops = true;

@@ -74,6 +74,7 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const NegativeWeights&
   if (s.in_vec.size() < pairs) s.in_vec.resize(pairs);
   if (s.rows.size() < stride) s.rows.resize(stride);
   if (s.gather.size() < pairs) s.gather.resize(pairs);
+  if (s.coef.size() < pairs) s.coef.resize(pairs);
   float* __restrict d_in = s.d_in.data();
   float* __restrict sc = s.scores.data();
   // Output rows of a pair: its center, then the K shared negatives.
@@ -126,7 +127,6 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const NegativeWeights&
   // Output updates V += E^T U, in place: they read only U and E, so a row that appears twice
   // (a negative equal to another center) simply gets both updates.
   float* coef = s.coef.data();
-  if (s.coef.size() < pairs) coef = (s.coef.resize(pairs), s.coef.data());
   const float** in_vec = s.in_vec.data();
   for (uint32_t o = 0; o < n_outs; ++o) {
     uint32_t n = 0;
