@@ -151,7 +151,7 @@ TEST(Cli, TrainReportsConfigErrorsWithExitCode2) {
   // A missing corpus is found before training starts, with --quiet nothing else is printed.
   r = gemmvec("train '" + config + "' --quiet");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "gemmvec: nothing.txt: No such file or directory (data.corpus)\n");
+  EXPECT_EQ(r.err, "gemmvec: nothing.txt: no such file (check data.corpus in the config or the path given)\n");
   std::remove(config.c_str());
 }
 

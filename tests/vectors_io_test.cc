@@ -272,14 +272,14 @@ TEST_F(VectorsIoTest, AtomicWriteFailureKeepsOldFile) {
   // Writing into a directory that does not exist fails before touching anything.
   EXPECT_THROW(write_file_atomic(path("nope/x.txt"), "x"), InputError);
   // A failing write (disk full, simulated by /dev/full behind the temporary's name) keeps
-  // the old content and reports the disk as full.
+  // the old content and reports the disk as full (a ResourceError: exit 3).
   if (!exists("/dev/full")) GTEST_SKIP() << "/dev/full not available";
   ASSERT_EQ(::symlink("/dev/full", (f + ".tmp").c_str()), 0) << std::strerror(errno);
   try {
     write_file_atomic(f, "new content\n");
     ADD_FAILURE() << "no error writing to a full disk";
-  } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), f + ": disk full while writing (free space and rerun)");
+  } catch (const ResourceError& e) {
+    EXPECT_EQ(std::string(e.what()), "no space left on device writing " + f + " (free space or write elsewhere)");
   }
   EXPECT_EQ(read_all(f), "old\n");
   EXPECT_FALSE(exists(f + ".tmp"));

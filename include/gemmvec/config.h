@@ -17,6 +17,12 @@ struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Out of resources: not enough memory for the model, no space left on the disk. One line,
+// exit 3.
+struct ResourceError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 enum class ModelType { kSkipGram, kCbow };
 
 struct DataConfig {
@@ -25,6 +31,7 @@ struct DataConfig {
   std::string cache_dir = ".gemmvec-cache";  // where token caches live
   uint32_t max_sentence_length = 1000;
   uint32_t max_token_bytes = 100;    // longer tokens are cut at a UTF-8 boundary
+  uint64_t max_count_table = 21'000'000;  // distinct words counted before pruning (0: no limit)
 };
 
 struct VocabConfig {
@@ -57,6 +64,7 @@ struct TrainConfig {
   bool deterministic = false;
   bool tf32 = false;
   double progress_seconds = 5;   // period of progress lines when stderr is not a terminal
+  double checkpoint_minutes = 30; // period of checkpoints (0: only on SIGINT/SIGTERM)
 };
 
 struct OutputConfig {
@@ -65,6 +73,7 @@ struct OutputConfig {
   std::string vocab;             // word-count vocab file; empty: none
   std::string metrics;           // JSON-lines metrics log; empty: none
   bool save_config = true;       // PATH.yaml beside the vectors
+  std::string checkpoint;        // checkpoint file; empty: PATH.ckpt
 };
 
 struct EvalConfig {

@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "gemmvec/atomic_file.h"
+
 namespace gemmvec {
 
 // Word vectors as users load them: words in file order, one row each.
@@ -22,9 +24,5 @@ void save_word2vec_text(const std::string& path, const WordVectors& v);
 // Detects the format (binary or text) from the content; throws InputError naming the file on
 // truncated or malformed input.
 WordVectors load_word2vec(const std::string& path);
-
-// Writes `content` to path atomically (PATH.tmp, fsync, rename); throws InputError on failure
-// (a full disk is reported as such).
-void write_file_atomic(const std::string& path, const std::string& content);
 
 }  // namespace gemmvec

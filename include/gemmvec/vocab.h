@@ -28,7 +28,8 @@ class Vocab {
 
   // word2vec.c's vocab file: one "word count" line per word, in id order. Written atomically.
   void save(const std::string& path) const;
-  static Vocab load(const std::string& path);  // throws InputError naming the file and line
+  // Throws InputError naming the file and line, ending with `fix` (what the user should do).
+  static Vocab load(const std::string& path, const std::string& fix = "check vocab.read");
 
  private:
   void index();

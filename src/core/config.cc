@@ -1,6 +1,7 @@
 // gemmvec: the YAML config: one table of keys drives parsing, overrides, validation, to_yaml
 // and the commented template, so a key is described exactly once.
 #include "gemmvec/config.h"
+#include "gemmvec/file_errors.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -118,6 +119,7 @@ const std::vector<Key>& keys() {
         field("data.cache_dir", &C::data, &D::cache_dir, "where token caches of corpus files are kept", required()),
         field("data.max_sentence_length", &C::data, &D::max_sentence_length, "longer lines are cut into sentences of this many tokens", range(1)),
         field("data.max_token_bytes", &C::data, &D::max_token_bytes, "longer tokens are cut at a UTF-8 character boundary", range(1, 1 << 20)),
+        field("data.max_count_table", &C::data, &D::max_count_table, "distinct words held while counting; past it rare ones are pruned as word2vec.c does (~120 B each; 0: no limit)"),
         field("vocab.min_count", &C::vocab, &V::min_count, "words seen fewer times are dropped"),
         field("vocab.max_size", &C::vocab, &V::max_size, "keep only the N most frequent words (0: no cap)"),
         field("vocab.read", &C::vocab, &V::read, "read the vocabulary from this word-count file instead of counting (word2vec -read-vocab)"),
@@ -141,11 +143,13 @@ const std::vector<Key>& keys() {
         field("train.deterministic", &C::train, &T::deterministic, "bit-identical vectors for one seed (slower; one thread on the CPU)"),
         field("train.tf32", &C::train, &T::tf32, "TF32 tensor-core GEMMs on the GPU (faster, less precise)"),
         field("train.progress_seconds", &C::train, &T::progress_seconds, "period of progress lines when stderr is not a terminal", range(0)),
+        field("train.checkpoint_minutes", &C::train, &T::checkpoint_minutes, "write a checkpoint this often (0: only on SIGINT/SIGTERM); resume with gemmvec train --resume FILE.ckpt", range(0)),
         field("output.path", &C::output, &O::path, "the word vectors file", required()),
         field("output.format", &C::output, &O::format, "word2vec.c's binary or text format, or both", one_of({"bin", "txt", "both"})),
         field("output.vocab", &C::output, &O::vocab, "write the word-count vocab file here (empty: none)"),
         field("output.metrics", &C::output, &O::metrics, "JSON-lines metrics log (empty: none)"),
         field("output.save_config", &C::output, &O::save_config, "write the resolved config to PATH.yaml beside the vectors"),
+        field("output.checkpoint", &C::output, &O::checkpoint, "the checkpoint file (empty: PATH.ckpt beside the vectors; removed when the run completes)"),
         field("eval.analogy", &C::eval, &E::analogy, "analogy question files (word2vec's questions-words.txt format)"),
         field("eval.similarity", &C::eval, &E::similarity, "word-pair similarity files (w1 w2 score)"),
         field("eval.analogy_top_n", &C::eval, &E::analogy_top_n, "analogies use only the N most frequent words (0: all)"),
@@ -447,6 +451,7 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 }
 
 Config load_config(const std::string& path) {
+  require_input_file(path, "");  // missing, a directory, unreadable: one line naming it
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("{}: cannot read the config file ({})", path, std::strerror(errno)));
   std::stringstream text;

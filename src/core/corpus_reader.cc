@@ -12,6 +12,7 @@
 #include <array>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "gemmvec/config.h"
+#include "gemmvec/file_errors.h"
 
 namespace gemmvec {
 namespace {
@@ -49,26 +51,10 @@ class Fd {
   int fd_;
 };
 
-// Opens a regular file for reading, with one-line errors that say what to do.
+// Opens a corpus file for reading, with one-line errors that say what to do.
 int open_input(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    int err = errno;
-    if (err == ENOENT) fail(path, "no such file (check the corpus path)");
-    if (err == EACCES) fail(path, "permission denied (make the file readable)");
-    fail(path, std::string("cannot open: ") + std::strerror(err));
-  }
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    int err = errno;
-    ::close(fd);
-    fail(path, std::string("cannot stat: ") + std::strerror(err));
-  }
-  if (S_ISDIR(st.st_mode)) {
-    ::close(fd);
-    fail(path, "is a directory (list the corpus files inside it instead)");
-  }
-  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+  int fd = open_input_file(path, "data.corpus");
+  ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);  // fails harmlessly on a FIFO
   return fd;
 }
 
@@ -156,7 +142,9 @@ class GzSource : public Source {
 
 class XzSource : public Source {
  public:
-  XzSource(int fd, std::string path) : fd_(fd), path_(std::move(path)), in_(new char[kInBytes]) {
+  // `prefix`: bytes already read from fd (the magic, when fd cannot seek back).
+  XzSource(int fd, std::string path, const std::string& prefix)
+      : fd_(fd), path_(std::move(path)), in_(new char[kInBytes]) {
     // The multi-threaded decoder splits multi-block files (xz -T) across threads and falls
     // back to one thread for single-block files; memory stays bounded by memlimit_threading.
     lzma_mt mt;
@@ -171,6 +159,9 @@ class XzSource : public Source {
     if (ret == LZMA_OPTIONS_ERROR || ret == LZMA_PROG_ERROR)
       ret = ::lzma_stream_decoder(&strm_, UINT64_MAX, LZMA_CONCATENATED);
     if (ret != LZMA_OK) fail(path_, "cannot start the xz decoder (out of memory?)");
+    std::memcpy(in_.get(), prefix.data(), prefix.size());
+    strm_.next_in = reinterpret_cast<const uint8_t*>(in_.get());
+    strm_.avail_in = prefix.size();
   }
   ~XzSource() override { ::lzma_end(&strm_); }
 
@@ -307,15 +298,24 @@ class Prefetcher {
 
 enum class Format { kPlain, kGzip, kXz };
 
-// Detects the format by magic bytes; unsupported compressors get a clear error.
-Format sniff(int fd, const std::string& path) {
+// Detects the format by magic bytes; unsupported compressors get a clear error. A FIFO cannot
+// be read twice: its first bytes are read and left in `consumed` for the decoder.
+Format sniff(int fd, const std::string& path, std::string& consumed) {
   unsigned char magic[6] = {0, 0, 0, 0, 0, 0};
   ssize_t n;
   do {
     n = ::pread(fd, magic, sizeof(magic), 0);
   } while (n < 0 && errno == EINTR);
+  if (n < 0 && errno == ESPIPE) {
+    n = static_cast<ssize_t>(read_full(fd, reinterpret_cast<char*>(magic), sizeof(magic), path));
+    consumed.assign(reinterpret_cast<const char*>(magic), static_cast<size_t>(n));
+  }
   if (n < 0) fail(path, std::string("read error: ") + std::strerror(errno));
-  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) return Format::kGzip;
+  if (n >= 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+    if (!consumed.empty())
+      fail(path, "gzip data from a pipe is not supported (decompress it into the pipe: gzip -dc)");
+    return Format::kGzip;
+  }
   static const unsigned char kXz[6] = {0xFD, '7', 'z', 'X', 'Z', 0x00};
   if (n == 6 && std::memcmp(magic, kXz, 6) == 0) return Format::kXz;
   if (n >= 3 && magic[0] == 'B' && magic[1] == 'Z' && magic[2] == 'h')
@@ -326,12 +326,13 @@ Format sniff(int fd, const std::string& path) {
 }
 
 // Byte classes for the tokenizer.
-enum : uint8_t { kToken = 0, kSpace = 1, kNewline = 2, kNul = 3 };
+enum : uint8_t { kToken = 0, kSpace = 1, kNewline = 2, kNul = 3, kCr = 4 };
 
 struct ClassTable {
   std::array<uint8_t, 256> c{};
   ClassTable() {
-    for (unsigned char ch : {' ', '\t', '\r', '\v', '\f'}) c[ch] = kSpace;
+    for (unsigned char ch : {' ', '\t', '\v', '\f'}) c[ch] = kSpace;
+    c['\r'] = kCr;  // a space too, counted: CRLF line ends
     c['\n'] = kNewline;
     c[0] = kNul;
   }
@@ -339,6 +340,32 @@ struct ClassTable {
 const ClassTable kClasses;
 
 inline bool continuation(unsigned char b) { return (b & 0xC0) == 0x80; }
+
+// Whether p[0, n) is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF).
+bool valid_utf8(const unsigned char* p, size_t n) {
+  for (size_t i = 0; i < n;) {
+    uint32_t c = p[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len;
+    uint32_t min;
+    if ((c & 0xE0) == 0xC0) len = 2, min = 0x80, c &= 0x1F;
+    else if ((c & 0xF0) == 0xE0) len = 3, min = 0x800, c &= 0x0F;
+    else if ((c & 0xF8) == 0xF0) len = 4, min = 0x10000, c &= 0x07;
+    else return false;
+    if (n - i < len) return false;
+    for (size_t k = 1; k < len; ++k) {
+      if (!continuation(p[i + k])) return false;
+      c = (c << 6) | (p[i + k] & 0x3F);
+    }
+    if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return false;
+    i += len;
+  }
+  return true;
+}
 
 // Length of the prefix of a token of len > max bytes that ends on a UTF-8 character boundary.
 // p must hold at least min(len, max + 4) bytes. Invalid UTF-8 is cut at max.
@@ -389,11 +416,13 @@ class Tokenizer {
         if (c == kToken) break;
         if (c == kNewline) end_line();
         else if (c == kNul) ++stats_.nul_bytes;
+        else if (c == kCr) ++stats_.carriage_returns;
         ++s;
       }
       if (s == e) break;
       const unsigned char* t = s;
-      while (s < e && cls[*s] == kToken) ++s;
+      unsigned char high = 0;  // any byte >= 0x80: the token needs a UTF-8 check
+      while (s < e && cls[*s] == kToken) high |= *s++;
       if (s == e) {  // the token may go on in the next chunk
         partial_.clear();
         partial_len_ = 0;
@@ -406,6 +435,7 @@ class Tokenizer {
         len = utf8_cut(t, len, max_bytes_);
         ++stats_.cut_tokens;
       }
+      if ((high & 0x80) && !valid_utf8(t, len)) ++stats_.invalid_utf8_tokens;
       make_room();
       sentence_.emplace_back(reinterpret_cast<const char*>(t), len);
     }
@@ -455,6 +485,7 @@ class Tokenizer {
                      max_bytes_);
       ++stats_.cut_tokens;
     }
+    if (!valid_utf8(reinterpret_cast<const unsigned char*>(partial_.data()), len)) ++stats_.invalid_utf8_tokens;
     make_room();
     // Every earlier token of the sentence is already in the arena (end_chunk ran).
     reserve_arena(arena_.size() + len);
@@ -516,10 +547,13 @@ class Tokenizer {
 
 void read_file(const std::string& path, Tokenizer& tokenizer) {
   Fd fd(open_input(path));
-  Format format = sniff(fd.get(), path);
+  std::string consumed;  // bytes sniff read from a FIFO
+  Format format = sniff(fd.get(), path, consumed);
   if (format == Format::kPlain) {
     std::unique_ptr<char[]> buf(new char[kChunkBytes]);
     PlainSource source(fd.release(), path);
+    tokenizer.feed(consumed.data(), consumed.size());
+    tokenizer.end_chunk();
     while (size_t n = source.read(buf.get(), kChunkBytes)) {
       tokenizer.feed(buf.get(), n);
       tokenizer.end_chunk();
@@ -527,7 +561,7 @@ void read_file(const std::string& path, Tokenizer& tokenizer) {
   } else {
     std::unique_ptr<Source> source;
     if (format == Format::kGzip) source.reset(new GzSource(fd.release(), path));
-    else source.reset(new XzSource(fd.release(), path));
+    else source.reset(new XzSource(fd.release(), path, consumed));
     Prefetcher prefetch(std::move(source));
     while (true) {
       auto [data, n] = prefetch.next();
@@ -540,7 +574,34 @@ void read_file(const std::string& path, Tokenizer& tokenizer) {
   tokenizer.finish();
 }
 
+std::string counted(uint64_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
 }  // namespace
+
+std::string describe_changes(const ReaderStats& stats, const ReaderLimits& limits) {
+  std::vector<std::string> parts;
+  if (stats.carriage_returns)
+    parts.push_back(counted(stats.carriage_returns, "carriage return", "carriage returns") + " (CRLF line ends) read as spaces");
+  if (stats.nul_bytes) parts.push_back(counted(stats.nul_bytes, "NUL byte", "NUL bytes") + " read as spaces");
+  if (stats.cut_tokens)
+    parts.push_back(counted(stats.cut_tokens, "token", "tokens") + " longer than " +
+                    std::to_string(limits.max_token_bytes) + " bytes cut (data.max_token_bytes)");
+  if (stats.split_lines)
+    parts.push_back(counted(stats.split_lines, "line", "lines") + " longer than " +
+                    std::to_string(limits.max_sentence_length) + " tokens split (data.max_sentence_length)");
+  if (stats.invalid_utf8_tokens)
+    parts.push_back(counted(stats.invalid_utf8_tokens, "token", "tokens") + " not valid UTF-8 (kept as bytes)");
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ", ") + p;
+  return out;
+}
+
+void warn_changes(const ReaderStats& stats, const ReaderLimits& limits) {
+  const std::string changes = describe_changes(stats, limits);
+  if (!changes.empty()) std::fprintf(stderr, "gemmvec: warning: corpus read with changes: %s\n", changes.c_str());
+}
 
 ReaderStats read_corpus(const std::vector<std::string>& paths, const ReaderLimits& limits,
                         const SentenceFn& on_sentence) {

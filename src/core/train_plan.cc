@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "gemmvec/backend.h"
+#include "gemmvec/memory_budget.h"
 #include "gemmvec/negative_sampling.h"
 
 namespace gemmvec {
@@ -19,6 +20,7 @@ BackendDefaults backend_defaults(const std::string& backend) {
 TrainPlan make_plan(const Config& config, const Vocab& vocab, uint32_t default_group_size,
                     uint32_t default_group_negatives, uint32_t default_batch_words,
                     float default_row_update_cap) {
+  check_memory_budget(vocab.size(), config.model.dim);  // before any table or matrix is allocated
   TrainPlan plan;
   plan.type = config.model.type;
   plan.dim = config.model.dim;

@@ -16,82 +16,16 @@
 
 #include <fmt/format.h>
 
+#include "gemmvec/atomic_file.h"
 #include "gemmvec/config.h"
+#include "gemmvec/file_errors.h"
 
 namespace gemmvec {
 namespace {
 
 constexpr size_t kIoBuffer = size_t{4} << 20;     // stdio buffer for big vector files
-constexpr size_t kMaxWordBytes = size_t{1} << 20;  // a longer "word" means a corrupt file
-
 std::string errno_text(int err) { return std::strerror(err); }
-
-bool is_disk_full(int err) {
-  return err == ENOSPC
-#ifdef EDQUOT
-         || err == EDQUOT
-#endif
-      ;
-}
-
-// Streams bytes to PATH.tmp and renames it to PATH on commit(); the temporary is removed if
-// the writer is destroyed uncommitted (an exception on the way).
-class AtomicWriter {
- public:
-  explicit AtomicWriter(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp") {
-    file_ = std::fopen(tmp_.c_str(), "wb");
-    if (!file_) fail(errno, "cannot open for writing");
-    buffer_.reset(new char[kIoBuffer]);
-    std::setvbuf(file_, buffer_.get(), _IOFBF, kIoBuffer);
-  }
-  AtomicWriter(const AtomicWriter&) = delete;
-  AtomicWriter& operator=(const AtomicWriter&) = delete;
-  ~AtomicWriter() {
-    if (file_) std::fclose(file_);
-    if (!committed_) std::remove(tmp_.c_str());
-  }
-
-  void write(const void* data, size_t n) {
-    if (n == 0) return;
-    if (std::fwrite(data, 1, n, file_) != n) fail(errno, "write failed");
-  }
-  void write(std::string_view s) { write(s.data(), s.size()); }
-
-  void commit() {
-    if (std::fflush(file_) != 0) fail(errno, "write failed");
-    if (::fsync(fileno(file_)) != 0 && errno != EINVAL && errno != EROFS) fail(errno, "fsync failed");
-    FILE* f = file_;
-    file_ = nullptr;
-    if (std::fclose(f) != 0) fail(errno, "close failed");
-    if (std::rename(tmp_.c_str(), path_.c_str()) != 0) {
-      const int err = errno;
-      throw InputError(fmt::format("{}: cannot rename {} into place: {}", path_, tmp_, errno_text(err)));
-    }
-    committed_ = true;
-    sync_directory();
-  }
-
- private:
-  [[noreturn]] void fail(int err, const char* what) {
-    if (is_disk_full(err)) throw InputError(fmt::format("{}: disk full while writing (free space and rerun)", path_));
-    throw InputError(fmt::format("{}: {} ({}): {}", path_, what, tmp_, errno_text(err)));
-  }
-  // Makes the rename durable; failure here loses nothing already written, so it is ignored.
-  void sync_directory() const {
-    const size_t slash = path_.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path_.substr(0, slash));
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-    if (fd >= 0) {
-      (void)::fsync(fd);
-      ::close(fd);
-    }
-  }
-
-  std::string path_, tmp_;
-  FILE* file_ = nullptr;
-  std::unique_ptr<char[]> buffer_;
-  bool committed_ = false;
-};
+constexpr size_t kMaxWordBytes = size_t{1} << 20;  // a longer "word" means a corrupt file
 
 void check_shape(const std::string& path, const WordVectors& v) {
   if (v.data.size() != v.words.size() * size_t{v.dim}) {
@@ -161,9 +95,11 @@ void append_fixed6(std::string& out, float x) {
 class Reader {
  public:
   explicit Reader(const std::string& path) : path_(path) {
-    file_ = std::fopen(path.c_str(), "rb");
+    const int fd = open_input_file(path, "");  // missing, a directory, unreadable: named with the fix
+    file_ = ::fdopen(fd, "rb");
     if (!file_) {
       const int err = errno;
+      ::close(fd);
       throw InputError(fmt::format("{}: cannot open word vectors: {}", path, errno_text(err)));
     }
     buffer_.reset(new char[kIoBuffer]);
@@ -350,13 +286,44 @@ void read_text(Reader& in, const Header& h, WordVectors& out) {
   }
 }
 
-}  // namespace
+// Parses the header and rows; errors are completed with the fix by load_word2vec.
+WordVectors read_vectors(Reader& in) {
+  const std::string& path = in.path();
+  const Header h = read_header(in);
+  WordVectors out;
+  out.dim = static_cast<uint32_t>(h.dim);
+  if (h.words == 0) return out;
 
-void write_file_atomic(const std::string& path, const std::string& content) {
-  AtomicWriter w(path);
-  w.write(content);
-  w.commit();
+  // Reserve only what the file can hold, so a corrupt header cannot ask for terabytes.
+  uint64_t reserve = h.words * h.dim;
+  if (in.size() > 0) reserve = std::min<uint64_t>(reserve, in.size() / sizeof(float) + h.dim);
+  out.data.reserve(reserve);
+  out.words.reserve(std::min<uint64_t>(h.words, in.size() > 0 ? in.size() / (h.dim + 1) + 1 : h.words));
+
+  const long body = std::ftell(in.file());
+  const bool text = first_row_is_text(in, h.dim);
+  if (body < 0 || std::fseek(in.file(), body, SEEK_SET) != 0) {
+    const int err = errno;
+    throw InputError(fmt::format("{}: cannot seek (word vectors must be a regular file): {}", path, errno_text(err)));
+  }
+  if (text) {
+    read_text(in, h, out);
+  } else {
+    read_binary(in, h, out);
+  }
+
+  // Only whitespace may follow the announced rows.
+  int c;
+  while ((c = getc_unlocked(in.file())) != EOF && is_space(static_cast<char>(c))) {
+  }
+  in.check_error();
+  if (c != EOF) {
+    throw InputError(fmt::format("{}: data after the {} rows the header announces (wrong header?)", path, h.words));
+  }
+  return out;
 }
+
+}  // namespace
 
 void save_word2vec_binary(const std::string& path, const WordVectors& v) {
   check_shape(path, v);
@@ -393,38 +360,11 @@ void save_word2vec_text(const std::string& path, const WordVectors& v) {
 
 WordVectors load_word2vec(const std::string& path) {
   Reader in(path);
-  const Header h = read_header(in);
-  WordVectors out;
-  out.dim = static_cast<uint32_t>(h.dim);
-  if (h.words == 0) return out;
-
-  // Reserve only what the file can hold, so a corrupt header cannot ask for terabytes.
-  uint64_t reserve = h.words * h.dim;
-  if (in.size() > 0) reserve = std::min<uint64_t>(reserve, in.size() / sizeof(float) + h.dim);
-  out.data.reserve(reserve);
-  out.words.reserve(std::min<uint64_t>(h.words, in.size() > 0 ? in.size() / (h.dim + 1) + 1 : h.words));
-
-  const long body = std::ftell(in.file());
-  const bool text = first_row_is_text(in, h.dim);
-  if (body < 0 || std::fseek(in.file(), body, SEEK_SET) != 0) {
-    const int err = errno;
-    throw InputError(fmt::format("{}: cannot seek (word vectors must be a regular file): {}", path, errno_text(err)));
+  try {
+    return read_vectors(in);
+  } catch (const InputError& e) {
+    throw InputError(std::string(e.what()) + " (not a whole word2vec file: write it again, or check the path)");
   }
-  if (text) {
-    read_text(in, h, out);
-  } else {
-    read_binary(in, h, out);
-  }
-
-  // Only whitespace may follow the announced rows.
-  int c;
-  while ((c = getc_unlocked(in.file())) != EOF && is_space(static_cast<char>(c))) {
-  }
-  in.check_error();
-  if (c != EOF) {
-    throw InputError(fmt::format("{}: data after the {} rows the header announces (wrong header?)", path, h.words));
-  }
-  return out;
 }
 
 }  // namespace gemmvec

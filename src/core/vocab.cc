@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "gemmvec/atomic_file.h"
 #include "gemmvec/config.h"
 #include "gemmvec/corpus_reader.h"
 
@@ -251,46 +252,30 @@ uint32_t Vocab::find(std::string_view word) const {
 }
 
 void Vocab::save(const std::string& path) const {
-  const std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    throw InputError(fmt::format("{}: cannot write the vocab: {} (check the directory)", tmp,
-                                 std::strerror(errno)));
+  AtomicWriter out(path);  // a full disk is a ResourceError, and no PATH.tmp is left behind
   std::string buf;
   buf.reserve(1u << 20);
-  bool ok = true;
-  for (size_t i = 0; i < words_.size() && ok; ++i) {
+  for (size_t i = 0; i < words_.size(); ++i) {
     buf.append(words_[i]);
     buf.push_back(' ');
     buf.append(std::to_string(counts_[i]));
     buf.push_back('\n');
     if (buf.size() >= (1u << 20)) {
-      ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
+      out.write(buf);
       buf.clear();
     }
   }
-  if (ok && !buf.empty()) ok = std::fwrite(buf.data(), 1, buf.size(), f) == buf.size();
-  int err = errno;
-  if (std::fclose(f) != 0 && ok) {
-    ok = false;
-    err = errno;
-  }
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    if (ok) err = errno;
-    std::remove(tmp.c_str());
-    throw InputError(fmt::format("{}: cannot write the vocab: {} (check free disk space)", path,
-                                 std::strerror(err)));
-  }
+  out.write(buf);
+  out.commit();
 }
 
-Vocab Vocab::load(const std::string& path) {
+Vocab Vocab::load(const std::string& path, const std::string& fix) {
   std::string text;
   {
     std::ifstream in(path, std::ios::binary);
     if (!in) {
       int err = errno;
-      throw InputError(fmt::format("{}: cannot read the vocab: {} (check vocab.read)", path,
-                                   std::strerror(err)));
+      throw InputError(fmt::format("{}: cannot read the vocab: {} ({})", path, std::strerror(err), fix));
     }
     std::ostringstream ss;
     ss << in.rdbuf();
@@ -300,8 +285,8 @@ Vocab Vocab::load(const std::string& path) {
   Vocab v;
   uint64_t line_no = 0;
   auto bad = [&](const std::string& what) {
-    return InputError(fmt::format("{}:{}: {} (expected one \"word count\" pair per line)", path,
-                                  line_no, what));
+    return InputError(fmt::format("{}:{}: {} (expected one \"word count\" pair per line; {})", path,
+                                  line_no, what, fix));
   };
   auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
   const char* p = text.data();
@@ -356,13 +341,7 @@ std::unordered_map<std::string, uint64_t> count_words(const std::vector<std::str
                  "(counts up to %llu) while counting, as word2vec.c does; rare counts are approximate\n",
                  static_cast<unsigned long long>(max_table), static_cast<unsigned long long>(pruned),
                  static_cast<unsigned long long>(min_reduce - 1));
-  if (stats.cut_tokens || stats.split_lines || stats.nul_bytes)
-    std::fprintf(stderr,
-                 "gemmvec: note: %llu tokens longer than %u bytes cut, %llu lines longer than %u "
-                 "tokens split, %llu NUL bytes read as spaces\n",
-                 static_cast<unsigned long long>(stats.cut_tokens), max_token_bytes,
-                 static_cast<unsigned long long>(stats.split_lines), max_sentence_length,
-                 static_cast<unsigned long long>(stats.nul_bytes));
+  warn_changes(stats, limits);
   return table.take();
 }
 
