@@ -7,11 +7,13 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "gemmvec/checkpoint.h"
 #include "gemmvec/embeddings.h"
 #include "gemmvec/progress.h"
 #include "gemmvec/token_cache.h"
@@ -59,8 +61,9 @@ class Pipeline {
   // base..base+n-1. Fills `trace` when given.
   virtual StepStats step(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
                          StepTrace* trace = nullptr) = 0;
-  // One epoch in batches of about plan.batch_words positions (cut at sentence breaks).
-  virtual void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) = 0;
+  // Epoch cursor.epoch in batches of about plan.batch_words positions (cut at sentence
+  // breaks), from the cursor's batch boundary; as Backend::train_epoch.
+  virtual bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) = 0;
   virtual void download(Embeddings& model) = 0;
   // Bytes of scratch and matrices held on the device (host memory for cuda-host).
   virtual size_t bytes_held() const = 0;
@@ -75,7 +78,8 @@ std::string cuda_problem();
 
 // Batch boundaries: ends (exclusive) of consecutive batches of whole sentences, each at least
 // `batch_words` positions unless the stream ends first; the last end is n.
-std::vector<size_t> cut_batches(const uint32_t* tokens, size_t n, size_t batch_words);
+std::vector<size_t> cut_batches(const uint32_t* tokens, size_t n, size_t batch_words,
+                                const std::function<void(size_t)>& scanned = {});
 // A cut near the middle of [begin, end) right after a sentence break, or `end` if the range is
 // one sentence. Used to split a batch that overflows the scratch buffers.
 size_t split_point(const uint32_t* tokens, size_t begin, size_t end);

@@ -56,11 +56,16 @@ class GemmPipeline final : public pipeline::Pipeline {
     return run_checked(staging_->put_sync(tokens, n), n, base, epoch, lr, trace);
   }
 
-  void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) override {
+  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) override {
     const uint32_t* t = tokens.data();
     const size_t n = tokens.size();
+    const uint32_t epoch = cursor.epoch;
     if (t != cut_tokens_ || n != cut_size_) {
-      cuts_ = pipeline::cut_batches(t, n, std::max<uint32_t>(plan_.batch_words, 1));
+      // The scan touches every page: they leave RSS as it goes, and batches map them back.
+      size_t released = 0;
+      cuts_ = pipeline::cut_batches(t, n, std::max<uint32_t>(plan_.batch_words, 1),
+                                    [&](size_t upto) { released = tokens.release(released, upto); });
+      tokens.release(released, n);
       cut_tokens_ = t;
       cut_size_ = n;
       size_t longest = 0;
@@ -68,21 +73,29 @@ class GemmPipeline final : public pipeline::Pipeline {
       reserve(longest);
     }
     const size_t batches = cuts_.size();
-    if (batches == 0) return;
-    staging_->put(0, t, cuts_[0]);
-    for (size_t b = 0; b < batches; ++b) {
+    const size_t first = first_batch(cursor);
+    cursor.shards.assign(1, n);
+    if (first >= batches) return true;
+    staging_->put(static_cast<int>(first & 1), t + (first ? cuts_[first - 1] : 0),
+                  cuts_[first] - (first ? cuts_[first - 1] : 0));
+    size_t released = first ? cuts_[first - 1] : 0;  // consumed pages leave RSS as batches advance
+    for (size_t b = first; b < batches; ++b) {
       const size_t begin = b ? cuts_[b - 1] : 0, end = cuts_[b];
       if (b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
       const uint32_t* dev = staging_->get(static_cast<int>(b & 1));
       const pipeline::StepStats st = run_checked(dev, end - begin, begin, epoch, progress.lr(), nullptr);
       staging_->done(static_cast<int>(b & 1));
-      if (st.overflow) {
-        train_split(t, begin, end, epoch, progress);
-        continue;
+      if (st.overflow) train_split(t, begin, end, epoch, progress);
+      else progress.add(st.words, st.loss, st.pairs);
+      released = tokens.release(released, end);
+      if (b + 1 < batches && progress.pause_requested()) {
+        ctx_.sync();
+        cursor.shards.assign(1, end);
+        return false;
       }
-      progress.add(st.words, st.loss, st.pairs);
     }
     ctx_.sync();
+    return true;
   }
 
   void download(Embeddings& model) override {
@@ -97,6 +110,18 @@ class GemmPipeline final : public pipeline::Pipeline {
 
  private:
   bool skip_gram() const { return plan_.type == ModelType::kSkipGram; }
+
+  // The batch a cursor resumes at: the one starting at its position (0 for a fresh epoch).
+  size_t first_batch(const TrainCursor& cursor) const {
+    if (cursor.shards.empty()) return 0;
+    const uint64_t at = cursor.shards.size() == 1 ? cursor.shards[0] : ~uint64_t{0};
+    if (at == 0) return 0;
+    const auto it = std::lower_bound(cuts_.begin(), cuts_.end(), at);
+    if (it == cuts_.end() || *it != at)
+      throw std::runtime_error("the checkpoint's position is not a batch boundary of this run "
+                               "(resume with the batch size and backend it was written with)");
+    return static_cast<size_t>(it - cuts_.begin()) + 1;
+  }
 
   Capacity capacity_for(size_t n) const {
     const size_t w = plan_.window, K = plan_.group_negatives;

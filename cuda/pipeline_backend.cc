@@ -1,5 +1,6 @@
 // gemmvec: the GEMM pipeline as a Backend (cuda and cuda-host), the batch cutting both share,
 // and the factories of backend.h. Builds without a pipeline get their stubs from not_built.cc.
+#include <functional>
 #include <stdexcept>
 
 #include "gemmvec/backend.h"
@@ -8,15 +9,18 @@
 namespace gemmvec {
 namespace pipeline {
 
-std::vector<size_t> cut_batches(const uint32_t* tokens, size_t n, size_t batch_words) {
+std::vector<size_t> cut_batches(const uint32_t* tokens, size_t n, size_t batch_words,
+                                const std::function<void(size_t)>& scanned) {
+  constexpr size_t kReportEvery = size_t{1} << 22;  // tokens (16 MiB)
   std::vector<size_t> ends;
   if (batch_words == 0) batch_words = 1;
-  size_t begin = 0;
+  size_t begin = 0, reported = 0;
   while (begin < n) {
     size_t end = begin + batch_words < n ? begin + batch_words : n;
     while (end < n && tokens[end - 1] != kSentenceBreak) ++end;  // whole sentences only
     ends.push_back(end);
     begin = end;
+    if (scanned && begin - reported >= kReportEvery) scanned(reported = begin);
   }
   return ends;
 }
@@ -38,10 +42,11 @@ class PipelineBackend final : public Backend {
  public:
   explicit PipelineBackend(std::unique_ptr<pipeline::Pipeline> p) : p_(std::move(p)) {}
   std::string name() const override { return p_->name(); }
-  void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) override {
-    p_->train_epoch(tokens, epoch, progress);
+  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) override {
+    return p_->train_epoch(tokens, cursor, progress);
   }
   void download(Embeddings& model) override { p_->download(model); }
+  size_t device_bytes() const override { return p_->name() == "cuda" ? p_->bytes_held() : 0; }
 
  private:
   std::unique_ptr<pipeline::Pipeline> p_;

@@ -238,7 +238,8 @@ TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
   SKIP_WITHOUT_HOST_PIPELINE(p);
   for (uint32_t epoch = 0; epoch < 2; ++epoch) {
     progress.start_epoch(epoch);
-    p->train_epoch(c.cache, epoch, progress);
+    TrainCursor cursor{epoch, {}};
+    EXPECT_TRUE(p->train_epoch(c.cache, cursor, progress));
   }
   EXPECT_EQ(progress.words_done(), 2 * c.cache.words());
   EXPECT_GT(progress.mean_loss(), 0.0);
@@ -284,7 +285,8 @@ TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
   Progress progress(po);
   for (uint32_t epoch = 0; epoch < 3; ++epoch) {
     progress.start_epoch(epoch);
-    backend->train_epoch(c.cache, epoch, progress);
+    TrainCursor cursor{epoch, {}};
+    EXPECT_TRUE(backend->train_epoch(c.cache, cursor, progress));
     losses.push_back(progress.mean_loss());
   }
   EXPECT_LT(losses.back(), losses.front());

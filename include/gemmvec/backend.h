@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "gemmvec/checkpoint.h"
 #include "gemmvec/embeddings.h"
 #include "gemmvec/progress.h"
 #include "gemmvec/token_cache.h"
@@ -14,11 +15,15 @@ class Backend {
  public:
   virtual ~Backend() = default;
   virtual std::string name() const = 0;
-  // Trains one epoch over the token stream; reads the learning rate from and reports words,
-  // pairs and loss to `progress`.
-  virtual void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) = 0;
+  // Trains epoch cursor.epoch over the token stream from the cursor's positions (none: the
+  // start) until the epoch ends (returns true) or progress.pause_requested() (returns false);
+  // either way cursor.shards then holds where each shard stands, a point to resume from.
+  // Reads the learning rate from and reports words, pairs and loss to `progress`.
+  virtual bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) = 0;
   // Copies the current matrices to the host.
   virtual void download(Embeddings& model) = 0;
+  // Bytes the backend holds on a GPU (matrices, tables, scratch); 0 on the host.
+  virtual size_t device_bytes() const { return 0; }
 };
 
 // Backend defaults, chosen by measurement (docs/tuning.md).

@@ -17,6 +17,12 @@ struct ProgressOptions {
   double print_seconds = 5;          // period of progress lines when not a terminal
   bool quiet = false;
   std::string metrics_path;          // JSON-lines log; empty: none
+  double checkpoint_seconds = 0;     // period of checkpoints (0: only when interrupted)
+  // Where a resumed run starts: words trained, loss so far, training seconds before.
+  uint64_t words_done = 0;
+  double loss_sum = 0;
+  uint64_t loss_pairs = 0;
+  double seconds_before = 0;
 };
 
 class Progress {
@@ -32,8 +38,15 @@ class Progress {
   double finish();
   uint64_t words_done() const { return words_.load(std::memory_order_relaxed); }
   double seconds() const;
-  // Mean loss per pair since the start.
+  // Mean loss per pair since the start; the sums behind it.
   double mean_loss() const;
+  double loss_sum() const { return loss_; }
+  uint64_t loss_pairs() const { return loss_pairs_; }
+  // True when the backends should stop at their next resume point: a signal arrived or a
+  // periodic checkpoint is due. Polled by the workers as they report.
+  bool pause_requested() const;
+  // The checkpoint was written: the next one is due a period from now.
+  void checkpoint_written();
 
  private:
   void report(bool final);
@@ -45,8 +58,8 @@ class Progress {
   double window_loss_ = 0;    // since the last report
   uint64_t window_pairs_ = 0;
   uint32_t epoch_ = 0;
-  std::mutex mu_;
-  std::chrono::steady_clock::time_point start_, last_print_;
+  mutable std::mutex mu_;
+  std::chrono::steady_clock::time_point start_, last_print_, last_checkpoint_;
   bool tty_ = false;
   std::FILE* metrics_ = nullptr;
 };

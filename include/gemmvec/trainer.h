@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 
+#include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
 
 namespace gemmvec {
@@ -15,6 +16,10 @@ struct RunSummary {
   double final_loss = 0;
 };
 
-RunSummary train(const Config& config);
+// Trains as config says; from `resume` (its matrices are moved out) when given. Writes
+// checkpoints to checkpoint_path(config) every train.checkpoint_minutes and when a signal
+// arrives (then throws Interrupted); removes the checkpoint when the run completes.
+RunSummary train(const Config& config, Checkpoint* resume = nullptr);
+std::string checkpoint_path(const Config& config);
 
 }  // namespace gemmvec

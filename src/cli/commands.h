@@ -5,6 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
 
 namespace gemmvec::cli {
@@ -37,7 +40,12 @@ std::string version();
 
 // Shared by `train` and the word2vec-style flags: prints the resolved config to stderr (unless
 // quiet), checks that every input file exists, and trains.
-int run_training(const Config& config, bool quiet);
+int run_training(const Config& config, bool quiet, Checkpoint* resume);
+
+// What `gemmvec eval --json` prints for a vectors file (word2vec binary or text, fastText's
+// .vec): one object per analogy and similarity file. `bench` scores every tool with it.
+nlohmann::ordered_json eval_report(const std::string& path, const std::vector<std::string>& analogy,
+                                   const std::vector<std::string>& similarity, size_t top_n);
 
 // Each command takes the arguments after its name and returns the exit code; usage errors
 // are thrown as UsageError.
@@ -49,5 +57,6 @@ int cmd_similar(const std::vector<std::string>& args);
 int cmd_analogy(const std::vector<std::string>& args);
 int cmd_init(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
+int cmd_bench(const std::vector<std::string>& args);
 
 }  // namespace gemmvec::cli

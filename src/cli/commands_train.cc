@@ -11,33 +11,28 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
+#include "gemmvec/file_errors.h"
 #include "gemmvec/token_cache.h"
 #include "gemmvec/trainer.h"
 
 namespace gemmvec::cli {
 namespace {
 
-// Fails fast on an input that is not there, so a typo in an eval path does not surface only
-// after hours of training.
-void require_file(const std::string& path, const char* key) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw InputError(fmt::format("{}: {} ({})", path, std::strerror(errno), key));
-  if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: is a directory, not a file ({})", path, key));
-}
-
+// Fails fast on an input that is not there or cannot be read, so a typo in an eval path does
+// not surface only after hours of training.
 void check_inputs(const Config& config) {
   if (config.data.corpus.empty() && config.data.tokens.empty())
     throw UsageError("no training data: set data.corpus (text files) or data.tokens (a prefix from gemmvec prepare)");
-  for (const std::string& path : config.data.corpus) require_file(path, "data.corpus");
+  for (const std::string& path : config.data.corpus) require_input_file(path, "data.corpus");
   if (!config.data.tokens.empty()) {
-    require_file(config.data.tokens + ".vocab", "data.tokens");
-    require_file(config.data.tokens + ".tokens", "data.tokens");
+    require_input_file(config.data.tokens + ".vocab", "data.tokens");
+    require_input_file(config.data.tokens + ".tokens", "data.tokens");
   }
-  if (!config.vocab.read.empty()) require_file(config.vocab.read, "vocab.read");
-  for (const std::string& path : config.eval.analogy) require_file(path, "eval.analogy");
-  for (const std::string& path : config.eval.similarity) require_file(path, "eval.similarity");
+  if (!config.vocab.read.empty()) require_input_file(config.vocab.read, "vocab.read");
+  for (const std::string& path : config.eval.analogy) require_input_file(path, "eval.analogy");
+  for (const std::string& path : config.eval.similarity) require_input_file(path, "eval.similarity");
 }
 
 void apply_overrides(Config& config, const Args& args) {
@@ -45,10 +40,14 @@ void apply_overrides(Config& config, const Args& args) {
 }
 
 const char kTrainUsage[] =
-    "usage: gemmvec train CONFIG.yaml [--set key=value]... [--quiet]\n\n"
+    "usage: gemmvec train CONFIG.yaml [--set key=value]... [--quiet]\n"
+    "       gemmvec train --resume OUTPUT.ckpt [--quiet]\n\n"
     "Trains word vectors as CONFIG.yaml says; each --set section.key=value overrides one key\n"
     "(e.g. --set model.dim=300 --set data.corpus=[a.txt,b.txt]). The resolved config is printed\n"
-    "to stderr at start (not with --quiet) and saved beside the vectors. Keys: gemmvec init.\n";
+    "to stderr at start (not with --quiet) and saved beside the vectors. Keys: gemmvec init.\n"
+    "A checkpoint (output.checkpoint, default OUTPUT.ckpt) is written every\n"
+    "train.checkpoint_minutes and on SIGINT/SIGTERM (then the exit code is 130/143); --resume\n"
+    "continues from it at the same epoch, position and learning rate.\n";
 
 const char kPrepareUsage[] =
     "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n\n"
@@ -92,19 +91,30 @@ bool zero_or_one(const std::string& flag, const std::string& value) {
 
 }  // namespace
 
-int run_training(const Config& config, bool quiet) {
+int run_training(const Config& config, bool quiet, Checkpoint* resume) {
   if (!quiet) fmt::print(stderr, "# gemmvec {}: resolved config\n{}", version(), to_yaml(config));
   std::fflush(stderr);
   check_inputs(config);
-  train(config);  // the trainer prints its own progress and summary
+  train(config, resume);  // prints its own progress and summary; checkpoints on SIGINT/SIGTERM
   return 0;
 }
 
 int cmd_train(const std::vector<std::string>& argv) {
-  const Args args = parse_args(argv, {{"--set", true}, {"--quiet", false}}, "train");
+  const Args args = parse_args(argv, {{"--set", true}, {"--quiet", false}, {"--resume", true}}, "train");
   if (args.help) {
     fmt::print("{}", kTrainUsage);
     return 0;
+  }
+  if (args.has("--resume")) {
+    if (!args.positional.empty())
+      throw UsageError("--resume takes no config: the checkpoint holds the one it was started with");
+    const std::string path = args.last("--resume");
+    Checkpoint checkpoint = load_checkpoint(path);
+    Config config = parse_config(checkpoint.config_yaml, path);
+    apply_overrides(config, args);
+    if (config.output.checkpoint.empty() && checkpoint_path(config) != path) config.output.checkpoint = path;
+    validate(config);
+    return run_training(config, args.has("--quiet"), &checkpoint);
   }
   if (args.positional.size() != 1)
     throw UsageError(args.positional.empty() ? "train needs a config file: gemmvec train CONFIG.yaml (a template: gemmvec init)"
@@ -112,7 +122,7 @@ int cmd_train(const std::vector<std::string>& argv) {
   Config config = load_config(args.positional[0]);
   apply_overrides(config, args);
   validate(config);
-  return run_training(config, args.has("--quiet"));
+  return run_training(config, args.has("--quiet"), nullptr);
 }
 
 int cmd_prepare(const std::vector<std::string>& argv) {
@@ -191,7 +201,7 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
   if (!has_output && config.output.path == OutputConfig{}.path)
     throw UsageError("-output FILE is required (gemmvec --help)");
   validate(config);
-  return run_training(config, quiet);
+  return run_training(config, quiet, nullptr);
 }
 
 }  // namespace gemmvec::cli

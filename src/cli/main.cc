@@ -1,6 +1,7 @@
 // gemmvec CLI: dispatch to the subcommands, the shared argument parser, and error -> exit code.
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 
 #include "commands.h"
 #include "gemmvec/config.h"
+#include "gemmvec/interrupt.h"
 
 namespace gemmvec::cli {
 
@@ -110,6 +112,7 @@ const Command kCommands[] = {
     {"eval", cmd_eval, "VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json]", "analogy accuracy and similarity correlation"},
     {"similar", cmd_similar, "VECTORS WORD... [-n 10]", "the nearest words by cosine"},
     {"analogy", cmd_analogy, "VECTORS A B C [-n 5]", "the words nearest to B - A + C (a is to b as c is to ?)"},
+    {"bench", cmd_bench, "CONFIG.yaml --out DIR [--dry-run] [--keep-runs]", "time backends and peer tools over a grid of settings; writes DIR/results.json, .csv, *.png"},
     {"init", cmd_init, "", "print a commented config template with every key and its default"},
     {"info", cmd_info, "", "version, backends, GPU, BLAS and build"},
 };
@@ -126,7 +129,10 @@ void print_help(std::FILE* to) {
              "  gemmvec -train FILE -output FILE [-size N] [-window N] [-sample X] [-negative N] [-threads N]\n"
              "          [-iter N] [-min-count N] [-alpha X] [-binary 0|1] [-cbow 0|1] [-hs 0]\n"
              "          [-save-vocab FILE] [-read-vocab FILE] [--set key=value]... [--quiet]\n\n"
-             "Config keys and their defaults: gemmvec init. Exit codes: 0 ok, 1 bad input or failure, 2 usage error.\n");
+             "Config keys and their defaults: gemmvec init.\n\n"
+             "Exit codes (docs/errors.md): 0 ok; 1 bad input (a file missing, unreadable or corrupt);\n"
+             "2 usage or config error; 3 out of resources (memory, disk space); 130 interrupted by SIGINT,\n"
+             "143 by SIGTERM. Errors are one line on stderr: 'gemmvec: ' what, where, and the fix.\n");
 }
 
 int dispatch(const std::vector<std::string>& args) {
@@ -161,12 +167,21 @@ int dispatch(const std::vector<std::string>& args) {
 int main(int argc, char** argv) {
   try {
     return gemmvec::cli::dispatch(std::vector<std::string>(argv + 1, argv + argc));
+  } catch (const gemmvec::Interrupted& e) {
+    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    return 128 + e.signal;
   } catch (const gemmvec::UsageError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
     return 2;
   } catch (const gemmvec::InputError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
     return 1;
+  } catch (const gemmvec::ResourceError& e) {
+    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    return 3;
+  } catch (const std::bad_alloc&) {
+    fmt::print(stderr, "gemmvec: out of memory (lower model.dim or the vocab size, or free memory)\n");
+    return 3;
   } catch (const std::exception& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
     return 1;

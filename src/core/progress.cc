@@ -5,15 +5,18 @@
 
 #include <cstdio>
 
+#include "gemmvec/interrupt.h"
 #include "gemmvec/negative_sampling.h"
 
 namespace gemmvec {
 
-Progress::Progress(const ProgressOptions& options) : opt_(options) {
-  start_ = last_print_ = std::chrono::steady_clock::now();
+Progress::Progress(const ProgressOptions& options)
+    : opt_(options), words_(options.words_done), loss_(options.loss_sum), loss_pairs_(options.loss_pairs) {
+  start_ = last_print_ = last_checkpoint_ = std::chrono::steady_clock::now();
   tty_ = isatty(STDERR_FILENO);
   if (!opt_.metrics_path.empty()) {
-    metrics_ = std::fopen(opt_.metrics_path.c_str(), "w");
+    // A resumed run appends to the log it started.
+    metrics_ = std::fopen(opt_.metrics_path.c_str(), opt_.words_done > 0 ? "a" : "w");
     if (!metrics_) std::fprintf(stderr, "gemmvec: cannot write metrics log %s (check the folder exists)\n", opt_.metrics_path.c_str());
   }
 }
@@ -28,7 +31,20 @@ float Progress::lr() const {
 }
 
 double Progress::seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  return opt_.seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+bool Progress::pause_requested() const {
+  if (interrupt_signal() != 0) return true;
+  if (opt_.checkpoint_seconds <= 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count() >=
+         opt_.checkpoint_seconds;
+}
+
+void Progress::checkpoint_written() {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_checkpoint_ = std::chrono::steady_clock::now();
 }
 
 void Progress::start_epoch(uint32_t epoch) {

@@ -10,6 +10,7 @@
 
 #include "gemmvec/backend.h"
 #include "gemmvec/evaluation.h"
+#include "gemmvec/interrupt.h"
 #include "gemmvec/token_cache.h"
 #include "gemmvec/vectors_io.h"
 
@@ -85,15 +86,24 @@ nlohmann::json evaluate(const Config& config, const WordVectors& vectors) {
 
 }  // namespace
 
-RunSummary train(const Config& config) {
+std::string checkpoint_path(const Config& config) {
+  return config.output.checkpoint.empty() ? config.output.path + ".ckpt" : config.output.checkpoint;
+}
+
+RunSummary train(const Config& config, Checkpoint* resume) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
-  for (const std::string& file : {config.output.path, config.output.metrics, config.output.vocab})
+  for (const std::string& file : {config.output.path, config.output.metrics, config.output.vocab, checkpoint_path(config)})
     if (auto dir = std::filesystem::path(file).parent_path(); !file.empty() && !dir.empty())
       std::filesystem::create_directories(dir);
   PreparedCorpus corpus = prepare_corpus(config);
+  const std::string ckpt = checkpoint_path(config);
+  if (resume && (resume->stream_tokens != corpus.tokens.size() || resume->stream_words != corpus.tokens.words()))
+    throw InputError(fmt::format("{}: the corpus has changed since this checkpoint was written ({} words then, {} now); "
+                                 "resume needs the data it was trained on", ckpt, resume->stream_words,
+                                 corpus.tokens.words()));
   RunSummary summary;
-  summary.backend = choose_backend(config.train.backend);
+  summary.backend = choose_backend(resume ? resume->backend : config.train.backend);
   const BackendDefaults defaults = backend_defaults(summary.backend);
   const TrainPlan plan = make_plan(config, corpus.vocab, defaults.group_size, defaults.group_negatives,
                                    defaults.batch_words, defaults.row_update_cap);
@@ -102,8 +112,12 @@ RunSummary train(const Config& config) {
              cpu ? fmt::format(", {} threads", plan.threads) : "", plan.group_size, plan.group_negatives,
              cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
 
-  auto backend = make_backend(summary.backend, plan,
-                              init_embeddings(corpus.vocab.size(), plan.dim, plan.seed));
+  Embeddings init = resume ? std::move(resume->model) : init_embeddings(corpus.vocab.size(), plan.dim, plan.seed);
+  if (init.rows != corpus.vocab.size() || init.dim != plan.dim)
+    throw InputError(fmt::format("{}: the checkpoint holds {} x {} matrices, the run needs {} x {} (resume with the "
+                                 "data and model.dim it was written with)", ckpt, init.rows, init.dim,
+                                 corpus.vocab.size(), plan.dim));
+  auto backend = make_backend(summary.backend, plan, std::move(init));
   ProgressOptions po;
   po.alpha = config.alpha();
   po.min_alpha_ratio = config.model.min_alpha_ratio;
@@ -112,10 +126,34 @@ RunSummary train(const Config& config) {
   po.epochs = plan.epochs;
   po.print_seconds = config.train.progress_seconds;
   po.metrics_path = config.output.metrics;
+  po.checkpoint_seconds = config.train.checkpoint_minutes * 60;
+  TrainCursor cursor;
+  if (resume) {
+    po.words_done = resume->words_done;
+    po.loss_sum = resume->loss_sum;
+    po.loss_pairs = resume->loss_pairs;
+    po.seconds_before = resume->train_seconds;
+    cursor = resume->cursor;
+    fmt::print(stderr, "gemmvec: resuming {} at epoch {}, {} words trained\n", ckpt, cursor.epoch + 1, po.words_done);
+  }
   Progress progress(po);
-  for (uint32_t e = 0; e < plan.epochs; ++e) {
-    progress.start_epoch(e);
-    backend->train_epoch(corpus.tokens, e, progress);
+  const InterruptHandlers handlers;
+  while (cursor.epoch < plan.epochs) {
+    progress.start_epoch(cursor.epoch);
+    if (backend->train_epoch(corpus.tokens, cursor, progress)) {
+      ++cursor.epoch;
+      cursor.shards.clear();
+    }
+    if (!progress.pause_requested()) continue;
+    Checkpoint c{to_yaml(config), summary.backend, cursor, progress.words_done(), progress.loss_sum(),
+                 progress.loss_pairs(), progress.seconds(), corpus.tokens.size(), corpus.tokens.words(), {}};
+    backend->download(c.model);
+    save_checkpoint(ckpt, c);
+    if (const int sig = interrupt_signal())
+      throw Interrupted(fmt::format("stopped by signal {} at epoch {}: checkpoint written to {} (resume with: gemmvec "
+                                    "train --resume {})", sig, cursor.epoch + 1, ckpt, ckpt), sig);
+    fmt::print(stderr, "gemmvec: checkpoint written to {}\n", ckpt);
+    progress.checkpoint_written();
   }
   summary.train_seconds = progress.finish();
   summary.raw_words = corpus.tokens.raw_words();
@@ -125,6 +163,7 @@ RunSummary train(const Config& config) {
 
   Embeddings m;
   backend->download(m);
+  const size_t device_bytes = backend->device_bytes();
   backend.reset();
   const WordVectors vectors = to_word_vectors(corpus.vocab, std::move(m));
   const std::string& out = config.output.path;
@@ -142,10 +181,12 @@ RunSummary train(const Config& config) {
                            {"vocab", corpus.vocab.size()}, {"dim", plan.dim}, {"threads", plan.threads},
                            {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                            {"batch_words", plan.batch_words}};
+  report["device_memory_mb"] = device_bytes ? nlohmann::json(device_bytes / 1048576.0) : nlohmann::json(nullptr);
   report["scores"] = evaluate(config, vectors);
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   write_file_atomic(out + ".json", report.dump(2) + "\n");
+  std::remove(ckpt.c_str());  // the run is complete: its outputs replace the checkpoint
   return summary;
 }
 

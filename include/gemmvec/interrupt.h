@@ -1,0 +1,33 @@
+// gemmvec: SIGINT and SIGTERM turned into a request to checkpoint and stop.
+#pragma once
+#include <csignal>
+#include <stdexcept>
+#include <string>
+
+namespace gemmvec {
+
+// While alive, SIGINT and SIGTERM only record the signal; the training loop then writes a
+// checkpoint and stops. A second signal ends the process at once (the handler restores the
+// default action), which loses nothing: every file is written atomically. The destructor
+// restores the previous handlers, so a signal outside training acts as usual.
+class InterruptHandlers {
+ public:
+  InterruptHandlers();
+  ~InterruptHandlers();
+  InterruptHandlers(const InterruptHandlers&) = delete;
+  InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+
+ private:
+  struct sigaction old_int_ = {}, old_term_ = {};
+};
+
+// The signal received while handlers were installed, or 0.
+int interrupt_signal();
+
+// Thrown after the checkpoint is written; the CLI exits with 128 + signal.
+struct Interrupted : std::runtime_error {
+  Interrupted(const std::string& what, int sig) : std::runtime_error(what), signal(sig) {}
+  int signal;
+};
+
+}  // namespace gemmvec

@@ -1,0 +1,49 @@
+// gemmvec tests: small deterministic training runs for the checkpoint tests (CPU and GPU).
+#pragma once
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "gemmvec/config.h"
+#include "gemmvec/trainer.h"
+#include "test_files.h"
+
+namespace gemmvec::test {
+
+// A deterministic training run on the first sentences of the bundled corpus.
+inline Config small_run(const std::string& dir, const std::string& corpus, const std::string& backend) {
+  Config c;
+  c.data.corpus = {corpus};
+  c.data.cache_dir = dir + "/cache";
+  c.vocab.min_count = 2;
+  c.model.type = ModelType::kSkipGram;
+  c.model.dim = 16;
+  c.train.epochs = 2;
+  c.train.threads = 1;
+  c.train.backend = backend;
+  c.train.deterministic = true;
+  c.train.progress_seconds = 1e9;
+  c.output.path = dir + "/vectors.bin";
+  return c;
+}
+
+// Pausing for a checkpoint at every report and going on changes no bit of the result: the
+// pause points are resume points.
+inline void expect_periodic_checkpoints_change_nothing(const std::string& backend, const std::string& corpus_source) {
+  TempDir dir;
+  const std::string corpus = dir.file("corpus.txt");
+  write_file(corpus, corpus_head(corpus_source, 4000));
+  Config plain = small_run(dir.path().string(), corpus, backend);
+  plain.train.checkpoint_minutes = 0;
+  train(plain);
+  const std::string expected = read_file(plain.output.path);
+  Config often = plain;
+  often.output.path = dir.file("often.bin");
+  often.train.checkpoint_minutes = 1e-7;  // due at every report
+  train(often);
+  EXPECT_EQ(read_file(often.output.path), expected);
+  EXPECT_FALSE(std::filesystem::exists(often.output.path + ".ckpt")) << "a completed run removes its checkpoint";
+}
+
+}  // namespace gemmvec::test
