@@ -114,6 +114,12 @@ timeout "$(budget 60)" "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' -
 CPU_TESTS_RC=$?
 log "cpu tests: exit $CPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/cpu-tests.log" | tr '\n' ' ')"
 fi
+# Kernel microbenchmarks beside their cuBLAS/Thrust baselines (bench/gpu_kernels_bench.cu).
+if [ "$PHASE" = check ] && [ -x "$BIN/gemmvec_gpu_bench" ]; then
+  timeout "$(budget 40)" "$BIN/gemmvec_gpu_bench" --benchmark_min_time=0.2 --benchmark_format=json \
+    >"$OUT/gpu-bench.json" 2>"$OUT/gpu-bench.log"
+  log "gpu bench: exit $?"
+fi
 
 # ---- 3-4. training runs ------------------------------------------------------------------------
 DATA="$WORK/data"

@@ -17,10 +17,12 @@ if [ -x /usr/local/cuda/bin/nvcc ]; then export PATH=/usr/local/cuda/bin:$PATH; 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEMMVEC_CUDA=ON \
   -DGEMMVEC_CUDA_ARCHITECTURES=90 -DGEMMVEC_TESTS=ON -DGEMMVEC_BENCH=OFF >/dev/null
 ninja -C "$BUILD" -j"$(nproc)" gemmvec gemmvec_tests gemmvec_gpu_tests
+ninja -C "$BUILD" -j"$(nproc)" gemmvec_gpu_bench || echo "gpu-pack: no gemmvec_gpu_bench (Google Benchmark missing?)"
 
 rm -rf "$PACK"
 mkdir -p "$PACK/bin" "$PACK/lib" "$PACK/data/corpus" "$PACK/data/eval"
 cp "$BUILD/src/gemmvec" "$BUILD/tests/gemmvec_tests" "$BUILD/tests/gpu/gemmvec_gpu_tests" "$PACK/bin/"
+[ -x "$BUILD/bench/gemmvec_gpu_bench" ] && cp "$BUILD/bench/gemmvec_gpu_bench" "$PACK/bin/"
 strip --strip-unneeded "$PACK"/bin/* 2>/dev/null || true
 
 # Shared libraries: all that ldd resolves, but glibc's own (the machine's must be used) and

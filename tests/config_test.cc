@@ -57,6 +57,7 @@ data:
   cache_dir: /tmp/cache
   max_sentence_length: 500
   max_token_bytes: 64
+  max_count_table: 1000
 vocab:
   min_count: 3
   max_size: 1e6
@@ -98,6 +99,8 @@ eval:
   EXPECT_EQ(c.data.cache_dir, "/tmp/cache");
   EXPECT_EQ(c.data.max_sentence_length, 500u);
   EXPECT_EQ(c.data.max_token_bytes, 64u);
+  EXPECT_EQ(c.data.max_count_table, 1000u);
+  EXPECT_EQ(Config{}.data.max_count_table, 21'000'000u);  // word2vec.c prunes at 0.7 * 30M
   EXPECT_EQ(c.vocab.min_count, 3u);
   EXPECT_EQ(c.vocab.max_size, 1000000u);
   EXPECT_EQ(c.vocab.read, "in.vocab");
@@ -291,7 +294,7 @@ TEST(Config, LoadConfigReadsAFileAndNamesItInErrors) {
 
 TEST(Config, BundledConfigsParseAndTheTemplateIsCurrent) {
   const std::string dir = std::string(GEMMVEC_SOURCE_DIR) + "/configs/";
-  for (const char* name : {"quick.yaml", "default.yaml", "wiki17m-sg.yaml", "wiki17m-cbow.yaml", "template.yaml"}) {
+  for (const char* name : {"quick.yaml", "default.yaml", "wiki17m-sg.yaml", "wiki17m-cbow.yaml", "1b-words.yaml", "template.yaml"}) {
     SCOPED_TRACE(name);
     Config c;
     ASSERT_NO_THROW(c = load_config(dir + name));

@@ -307,6 +307,71 @@ TEST(TokenCache, FirstRunSinglePassMatchesBuildFromVocab) {
   EXPECT_EQ(Vocab::from_counts(counts, 3, 0).words(), p.vocab.words());
 }
 
+// data.max_count_table: the single pass prunes as count_words (word2vec.c's ReduceVocab) does,
+// so the vocab is the same, and the token file holds each vocab word exactly its count times
+// (a pruned word's earlier occurrences are dropped, as its count dropped them) in corpus order.
+TEST(TokenCache, SinglePassPrunesPastMaxCountTable) {
+  TempDir dir;
+  std::mt19937 rng(5);
+  std::string text;
+  for (int line = 0; line < 3000; ++line) {
+    for (int i = 0; i < 40; ++i) {
+      uint32_t r = rng() % 6000;
+      text += "w" + std::to_string(r * r / 6000) + " ";
+    }
+    text += "\n";
+  }
+  write_file(dir.file("c.txt"), text);
+  Config config = small_config(dir, {dir.file("c.txt")});
+  config.vocab.min_count = 2;
+  config.data.max_count_table = 1500;
+  testing::internal::CaptureStderr();
+  PreparedCorpus p = prepare_corpus(config);
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_NE(err.find("warning: more than 1500 distinct words (data.max_count_table): pruned"), std::string::npos) << err;
+  auto counts = count_words({dir.file("c.txt")}, config.data.max_sentence_length, config.data.max_token_bytes, 1500);
+  const Vocab pruned = Vocab::from_counts(counts, 2, 0);
+  ASSERT_GT(pruned.size(), 50u);
+  EXPECT_EQ(p.vocab.words(), pruned.words());
+  EXPECT_EQ(p.vocab.counts(), pruned.counts());
+  std::vector<uint64_t> seen(p.vocab.size());
+  for (uint32_t t : tokens_of(p.tokens))
+    if (t != B) ++seen[t];
+  EXPECT_EQ(seen, p.vocab.counts());
+  // A subsequence of the full encoding with the same vocab.
+  TokenCache::build({dir.file("c.txt")}, p.vocab, config.data, dir.file("ref.tokens"));
+  const std::vector<uint32_t> ref = tokens_of(TokenCache::open(dir.file("ref.tokens")));
+  size_t at = 0;
+  for (uint32_t t : tokens_of(p.tokens)) {
+    if (t == B) continue;
+    while (at < ref.size() && ref[at] != t) ++at;
+    ASSERT_LT(at, ref.size());
+    ++at;
+  }
+  // Without a limit nothing is pruned.
+  config.data.max_count_table = 0;
+  PreparedCorpus full = prepare_corpus(config);  // max_count_table keys the cache: a new one
+  EXPECT_EQ(full.vocab.words(), Vocab::from_counts(count_words({dir.file("c.txt")}, 1000, 100, 0), 2, 0).words());
+  EXPECT_GT(full.vocab.size(), p.vocab.size());
+}
+
+// release() drops pages from the resident set only: the tokens read the same afterwards.
+TEST(TokenCache, ReleaseKeepsTheContents) {
+  TempDir dir;
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "a b c d\n";
+  write_file(dir.file("c.txt"), text);
+  PreparedCorpus p = prepare_corpus(small_config(dir, {dir.file("c.txt")}));
+  const std::vector<uint32_t> before = tokens_of(p.tokens);
+  size_t released = 0;
+  for (size_t end = 0; end <= p.tokens.size(); end += 3001) released = p.tokens.release(released, end);
+  EXPECT_GT(released, 0u);
+  EXPECT_LE(released, p.tokens.size());
+  EXPECT_EQ(p.tokens.release(5, 6), 5u);  // no whole page inside: nothing released
+  released = p.tokens.release(released, p.tokens.size());
+  EXPECT_EQ(tokens_of(p.tokens), before);
+}
+
 TEST(TokenCache, CorruptCachedFileIsRebuilt) {
   TempDir dir;
   write_file(dir.file("c.txt"), "x y x\n");

@@ -28,13 +28,19 @@ class TokenCache {
   // the vocab are dropped, as word2vec.c drops them; every sentence ends with kSentenceBreak.
   static void build(const std::vector<std::string>& corpus, const Vocab& vocab,
                     const DataConfig& data, const std::string& path);
-  // Maps an existing file; throws InputError if it is truncated or corrupt.
-  static TokenCache open(const std::string& path);
+  // Maps an existing file; throws InputError if it is truncated or corrupt, ending with `fix`.
+  static TokenCache open(const std::string& path, const std::string& fix = "delete it to rebuild");
 
   const uint32_t* data() const { return tokens_; }
   size_t size() const { return size_; }       // tokens including breaks
   uint64_t words() const { return words_; }    // in-vocab words (no breaks)
   uint64_t raw_words() const { return raw_words_; }  // every corpus token, OOV included
+
+  // Drops the whole pages inside tokens [begin, end) from this process's resident set (they
+  // stay in the page cache; a later read maps them back), so an epoch's memory stays flat
+  // however long the corpus: call it on ranges a pass has consumed. Contents never change.
+  // Returns where the released pages end (begin if none): pass it as the next call's begin.
+  size_t release(size_t begin, size_t end) const;
 
  private:
   void* map_ = nullptr;
@@ -56,7 +62,9 @@ struct PreparedCorpus {
 // caching under data.cache_dir keyed by the files (path, size, mtime) and the vocab settings.
 PreparedCorpus prepare_corpus(const Config& config);
 
-// `gemmvec prepare`: writes PREFIX.vocab and PREFIX.tokens.
+// `gemmvec prepare`: writes PREFIX.vocab and PREFIX.tokens. One pass over the text (counting
+// while writing first-seen ids to the token file, then a sequential renumbering of that binary
+// file), in memory bounded by the count table (data.max_count_table; pruned as word2vec.c does).
 void prepare_to_prefix(const Config& config, const std::string& prefix);
 
 }  // namespace gemmvec

@@ -1,6 +1,7 @@
 // gemmvec: the CPU backend: Hogwild threads over shards of the token stream, one group step
 // per group of centers (docs/algorithm.md), rows updated in place.
 #include <algorithm>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,17 +22,26 @@ class Worker {
   Worker(const TrainPlan& plan, Embeddings& m, uint32_t epoch, Progress& progress)
       : plan_(plan), m_(m), epoch_(epoch), progress_(progress), noise_(plan.noise.view()) {}
 
-  void run(const uint32_t* tokens, size_t begin, size_t end) {
+  // Trains tokens[begin, end) and returns end, or stops after a report when a pause is
+  // requested and returns the position reached (a sentence start: where a resume begins).
+  size_t run(const TokenCache& cache, size_t begin, size_t end) {
+    const uint32_t* tokens = cache.data();
+    size_t released = begin;  // consumed pages are dropped from RSS as the shard advances
     weights_ = {progress_.lr(), plan_.neg_weight()};
     size_t s = begin;
     for (size_t p = begin; p < end; ++p) {
       if (tokens[p] != kSentenceBreak) continue;
       sentence(tokens, s, p);
       s = p + 1;
-      if (words_ >= kReportWords) flush();
+      if (words_ >= kReportWords) {
+        flush();
+        released = cache.release(released, s);
+        if (s < end && progress_.pause_requested()) return s;
+      }
     }
     if (s < end) sentence(tokens, s, end);
     flush();
+    return end;
   }
 
  private:
@@ -146,7 +156,7 @@ class CpuBackend final : public Backend {
   CpuBackend(const TrainPlan& plan, Embeddings initial) : plan_(plan), m_(std::move(initial)) {}
   std::string name() const override { return "cpu"; }
 
-  void train_epoch(const TokenCache& tokens, uint32_t epoch, Progress& progress) override {
+  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) override {
     const uint32_t* t = tokens.data();
     const size_t n = tokens.size();
     // Shards end at sentence breaks so no window crosses a shard.
@@ -157,10 +167,24 @@ class CpuBackend final : public Backend {
       cut.push_back(std::min(n, p + 1));
     }
     cut.push_back(n);
+    const size_t shards = cut.size() - 1;
+    if (cursor.shards.empty()) cursor.shards.assign(cut.begin(), cut.end() - 1);
+    if (cursor.shards.size() != shards)
+      throw std::runtime_error("the checkpoint has " + std::to_string(cursor.shards.size()) +
+                               " shards, this run " + std::to_string(shards) +
+                               " (resume with the threads it was written with)");
+    for (size_t i = 0; i < shards; ++i)
+      if (cursor.shards[i] < cut[i] || cursor.shards[i] > cut[i + 1])
+        throw std::runtime_error("the checkpoint's position lies outside its shard (resume on the corpus it was written on)");
     std::vector<std::thread> threads;
-    for (size_t i = 0; i + 1 < cut.size(); ++i)
-      threads.emplace_back([&, i] { Worker(plan_, m_, epoch, progress).run(t, cut[i], cut[i + 1]); });
+    for (size_t i = 0; i < shards; ++i)
+      threads.emplace_back([&, i] {
+        cursor.shards[i] = Worker(plan_, m_, cursor.epoch, progress).run(tokens, cursor.shards[i], cut[i + 1]);
+      });
     for (auto& th : threads) th.join();
+    for (size_t i = 0; i < shards; ++i)
+      if (cursor.shards[i] != cut[i + 1]) return false;
+    return true;
   }
 
   void download(Embeddings& model) override { model = m_; }

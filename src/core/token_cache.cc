@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -15,11 +16,11 @@
 #include <fstream>
 #include <functional>
 #include <iterator>
-#include <optional>
 
 #include <fmt/format.h>
 
 #include "gemmvec/corpus_reader.h"
+#include "gemmvec/file_errors.h"
 
 namespace gemmvec {
 namespace {
@@ -103,10 +104,31 @@ void check_pair(const std::string& tokens_path, const std::string& vocab_path, c
                                  vocab_path, fix));
 }
 
+// Names the file users know (PREFIX.tokens), not its temporary (PREFIX.tokens.tmp.PID).
 [[noreturn]] void fail_write(const std::string& path, int err) {
-  throw InputError(fmt::format("{}: cannot write the token cache: {} (check free disk space and "
-                               "data.cache_dir)",
-                               path, std::strerror(err)));
+  throw_write_error(path.substr(0, path.rfind(".tmp.")), err, "cannot write the token cache");
+}
+
+// Checks every id of a mapped token file against the vocab (a corrupt id would index past the
+// matrices) and the header's word count, dropping the pages read from the resident set as it
+// goes (the file may be far larger than memory).
+void check_ids(const TokenCache& cache, const std::string& path, uint32_t vocab_size, const std::string& fix) {
+  constexpr size_t kChunk = size_t{1} << 22;  // tokens (16 MiB)
+  const uint32_t* t = cache.data();
+  uint64_t words = 0;
+  size_t released = 0;
+  for (size_t i = 0; i < cache.size(); ++i) {
+    if (i - released >= kChunk) released = cache.release(released, i);
+    if (t[i] == kSentenceBreak) continue;
+    if (t[i] >= vocab_size)
+      throw InputError(fmt::format("{}: corrupt token cache (token {} is id {}, the vocab has {} words) ({})", path, i,
+                                   t[i], vocab_size, fix));
+    ++words;
+  }
+  if (words != cache.words())
+    throw InputError(fmt::format("{}: corrupt token cache ({} words, the header says {}) ({})", path, words,
+                                 cache.words(), fix));
+  cache.release(released, cache.size());
 }
 
 // A temporary file beside its final path, removed unless commit() renames it into place.
@@ -203,21 +225,17 @@ Header make_header(uint64_t tokens, uint64_t words, uint64_t raw_words, const Vo
   return h;
 }
 
-void print_notes(const ReaderStats& stats, const DataConfig& data) {
-  if (stats.cut_tokens || stats.split_lines || stats.nul_bytes)
-    std::fprintf(stderr,
-                 "gemmvec: note: %llu tokens longer than %u bytes cut, %llu lines longer than %u "
-                 "tokens split, %llu NUL bytes read as spaces\n",
-                 static_cast<unsigned long long>(stats.cut_tokens), data.max_token_bytes,
-                 static_cast<unsigned long long>(stats.split_lines), data.max_sentence_length,
-                 static_cast<unsigned long long>(stats.nul_bytes));
-}
 
 ReaderLimits limits_of(const DataConfig& data) {
   ReaderLimits limits;
   limits.max_sentence_length = data.max_sentence_length;
   limits.max_token_bytes = data.max_token_bytes;
   return limits;
+}
+
+// The warning line listing what the reader changed (CRs, NULs, cut tokens, split lines...).
+void print_notes(const ReaderStats& stats, const DataConfig& data) {
+  warn_changes(stats, limits_of(data));
 }
 
 enum class Report { kQuiet, kNotes };
@@ -249,9 +267,16 @@ Header build_cache(const std::vector<std::string>& corpus, const Vocab& vocab,
   return h;
 }
 
-// Rewrites a file of first-seen word indices (with a break after every sentence) as vocab ids
-// in place: words outside the vocab and sentences left empty are dropped, the file shrinks.
-Header renumber_in_place(const std::string& path, const std::vector<uint32_t>& remap,
+// Marks, in the provisional id file, where the count table was pruned and its ids renumbered.
+// Never a word index: WordIndex stops at 0xFFFFFFFD.
+constexpr uint32_t kPruneMark = 0xFFFFFFFEu;
+
+// Rewrites a file of provisional ids (first-seen word indices, a break after every sentence,
+// kPruneMark where the count table was pruned) as vocab ids in place: the ids before the first
+// mark go through maps(0), those up to the next through maps(1), ... Words outside the vocab and
+// sentences left empty are dropped, so the file shrinks. One sequential read and write.
+Header renumber_in_place(const std::string& path,
+                         const std::function<const std::vector<uint32_t>&(size_t)>& maps,
                          uint64_t raw_words, const Vocab& vocab) {
   int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0) fail_write(path, errno);
@@ -267,6 +292,8 @@ Header renumber_in_place(const std::string& path, const std::vector<uint32_t>& r
   out.reserve(kChunk);
   uint64_t read_at = 0, written = 0, words = 0;
   bool open_sentence = false;
+  size_t generation = 0;
+  const std::vector<uint32_t>* remap = &maps(0);
   auto flush = [&] {
     size_t bytes = out.size() * sizeof(uint32_t);
     // written <= entries consumed, so this never overwrites entries not yet read.
@@ -286,7 +313,9 @@ Header renumber_in_place(const std::string& path, const std::vector<uint32_t>& r
       if (t == kSentenceBreak) {
         if (open_sentence) out.push_back(kSentenceBreak);
         open_sentence = false;
-      } else if (uint32_t id = remap[t]; id != Vocab::kMissing) {
+      } else if (t == kPruneMark) {
+        remap = &maps(++generation);
+      } else if (uint32_t id = (*remap)[t]; id != Vocab::kMissing) {
         out.push_back(id);
         ++words;
         open_sentence = true;
@@ -300,9 +329,6 @@ Header renumber_in_place(const std::string& path, const std::vector<uint32_t>& r
     fail_write(path, errno);
   return h;
 }
-
-constexpr uint64_t kMaxWordTable = 30'000'000;  // as count_words: word2vec.c's vocab_hash_size
-struct TableFull {};
 
 // Checks the counts and makes the vocab, with errors that name the corpus and the fix.
 Vocab vocab_from(std::unordered_map<std::string, uint64_t> counts, uint64_t total, const Config& config,
@@ -320,51 +346,163 @@ Vocab vocab_from(std::unordered_map<std::string, uint64_t> counts, uint64_t tota
   return vocab;
 }
 
-// A first run's single pass: counts the words while writing each token as the index of its word
-// in first-seen order; once the vocab is known (and handed to on_vocab, which saves it), the
-// indices are renumbered to vocab ids in place. Empty if more than kMaxWordTable distinct words
-// turn up: the caller then counts with word2vec.c's pruning and encodes in a second pass.
-std::optional<Vocab> count_and_build(const Config& config, const std::string& path,
-                                     const std::function<void(const Vocab&)>& on_vocab) {
+// The count pass's table: word -> provisional id (dense, first-seen order since the last
+// prune) and counts. Past max_table words it drops the rarest as word2vec.c's ReduceVocab does
+// (counts <= min_reduce, min_reduce rising by one each time) and renumbers the survivors; the
+// old -> new id map of each prune is spilled to a side file, so memory is the table's alone.
+class FirstSeenTable {
+ public:
+  FirstSeenTable(uint64_t max_table, std::string maps_path)
+      : max_table_(max_table), maps_path_(std::move(maps_path)) {}
+  ~FirstSeenTable() {
+    if (maps_fd_ >= 0) ::close(maps_fd_);
+  }
+  FirstSeenTable(const FirstSeenTable&) = delete;
+  FirstSeenTable& operator=(const FirstSeenTable&) = delete;
+
+  // Provisional ids of the sentence's words, counted.
+  const std::vector<uint32_t>& add(const std::vector<std::string_view>& words) {
+    ids_.resize(words.size());
+    index_.insert(words.data(), words.size(), ids_.data());
+    for (uint32_t i : ids_) {
+      if (i == counts_.size()) counts_.push_back(1);
+      else ++counts_[i];
+    }
+    return ids_;
+  }
+  bool full() const { return max_table_ > 0 && index_.size() > max_table_; }
+
+  // Prunes until at most max_table words are left; the caller writes kPruneMark after it.
+  void prune() {
+    uint64_t threshold = min_reduce_;  // ReduceVocab with min_reduce, min_reduce + 1, ... at once
+    for (;;) {
+      uint64_t left = 0;
+      for (uint64_t c : counts_) left += c > threshold;
+      if (left <= max_table_) break;
+      ++threshold;
+    }
+    min_reduce_ = threshold + 1;
+    WordIndex kept;
+    std::vector<uint64_t> kept_counts;
+    std::vector<uint32_t> map(index_.size(), Vocab::kMissing);  // (old ids): new id
+    for (uint32_t id = 0; id < index_.size(); ++id) {
+      if (counts_[id] <= threshold) continue;
+      map[id] = kept.insert(index_.word(id));
+      kept_counts.push_back(counts_[id]);
+    }
+    pruned_ += counts_.size() - kept_counts.size();
+    index_ = std::move(kept);
+    counts_ = std::move(kept_counts);
+    spill(map);
+  }
+
+  uint64_t pruned() const { return pruned_; }
+  uint64_t min_reduce() const { return min_reduce_; }
+  size_t prunes() const { return map_sizes_.size(); }
+  // The words still counted, with counts >= min_count (the only ones a vocab can take).
+  std::unordered_map<std::string, uint64_t> counts(uint64_t min_count) const {
+    std::unordered_map<std::string, uint64_t> out;
+    for (uint32_t id = 0; id < index_.size(); ++id)
+      if (counts_[id] >= min_count) out.emplace(index_.word(id), counts_[id]);
+    return out;
+  }
+
+  // Turns the table into the renumbering's maps: maps(g) takes generation g's provisional ids
+  // to vocab ids. Composes the spilled maps backwards (each with the one after it), in place.
+  void finish(const Vocab& vocab) {
+    last_.assign(index_.size(), Vocab::kMissing);
+    for (uint32_t id = 0; id < vocab.size(); ++id) last_[index_.find(vocab.word(id))] = id;
+    index_ = WordIndex();
+    counts_ = {};
+    std::vector<uint32_t> later = last_, map;
+    for (size_t g = map_sizes_.size(); g-- > 0;) {
+      read_map(g, map);
+      for (uint32_t& id : map)
+        if (id != Vocab::kMissing) id = later[id];
+      write_map(g, map);
+      later.swap(map);
+    }
+  }
+  const std::vector<uint32_t>& map(size_t generation) {
+    if (generation >= map_sizes_.size()) return last_;
+    read_map(generation, current_);
+    return current_;
+  }
+
+ private:
+  void spill(const std::vector<uint32_t>& map) {
+    if (maps_fd_ < 0) {
+      maps_fd_ = ::open(maps_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (maps_fd_ < 0) fail_write(maps_path_, errno);
+    }
+    map_offsets_.push_back(map_offsets_.empty() ? 0 : map_offsets_.back() + map_sizes_.back() * 4);
+    map_sizes_.push_back(map.size());
+    write_map(map_sizes_.size() - 1, map);
+  }
+  void write_map(size_t g, const std::vector<uint32_t>& map) {
+    const size_t bytes = map.size() * sizeof(uint32_t);
+    if (::pwrite(maps_fd_, map.data(), bytes, static_cast<off_t>(map_offsets_[g])) != static_cast<ssize_t>(bytes))
+      fail_write(maps_path_, errno ? errno : ENOSPC);
+  }
+  void read_map(size_t g, std::vector<uint32_t>& map) {
+    map.resize(map_sizes_[g]);
+    const size_t bytes = map.size() * sizeof(uint32_t);
+    if (::pread(maps_fd_, map.data(), bytes, static_cast<off_t>(map_offsets_[g])) != static_cast<ssize_t>(bytes))
+      fail_write(maps_path_, errno ? errno : EIO);
+  }
+
+  uint64_t max_table_;
+  std::string maps_path_;
+  int maps_fd_ = -1;
+  WordIndex index_;
+  std::vector<uint64_t> counts_;  // (words): by provisional id
+  std::vector<uint32_t> ids_;     // (sentence): scratch
+  uint64_t min_reduce_ = 1, pruned_ = 0;
+  std::vector<uint64_t> map_offsets_, map_sizes_;  // (prunes): spilled maps in maps_path_
+  std::vector<uint32_t> last_, current_;          // the last generation's map; the one in use
+};
+
+// The single pass over the text: counts the words while writing each token as its provisional
+// id; once the vocab is known (and handed to on_vocab, which saves it), the ids are renumbered
+// to vocab ids in place by a sequential pass over that binary file. Memory is bounded by the
+// count table (data.max_count_table), never by the corpus.
+Vocab count_and_build(const Config& config, const std::string& path,
+                      const std::function<void(const Vocab&)>& on_vocab) {
   auto t0 = std::chrono::steady_clock::now();
   TmpFile tmp(path);
+  TmpFile maps(path + ".prune");  // never committed: removed when done
   TokenWriter out(tmp.path());
-  WordIndex index;
-  std::vector<uint64_t> counts;  // (distinct words): by first-seen index
+  FirstSeenTable table(config.data.max_count_table, maps.path());
   uint64_t raw_words = 0;
-  std::vector<uint32_t> ids;
-  ReaderStats stats;
-  try {
-    stats = read_corpus(config.data.corpus, limits_of(config.data),
-                        [&](const std::vector<std::string_view>& tokens) {
-                          ids.resize(tokens.size());
-                          index.insert(tokens.data(), tokens.size(), ids.data());
-                          for (uint32_t i : ids) {
-                            if (i == counts.size()) counts.push_back(1);
-                            else ++counts[i];
-                          }
-                          out.push(ids.data(), ids.size());
-                          out.push(kSentenceBreak);
-                          raw_words += tokens.size();
-                          if (index.size() > kMaxWordTable) throw TableFull{};
-                        });
-  } catch (const TableFull&) {
-    return std::nullopt;
-  }
+  ReaderStats stats = read_corpus(config.data.corpus, limits_of(config.data),
+                                  [&](const std::vector<std::string_view>& tokens) {
+                                    const std::vector<uint32_t>& ids = table.add(tokens);
+                                    out.push(ids.data(), ids.size());
+                                    out.push(kSentenceBreak);
+                                    raw_words += tokens.size();
+                                    if (table.full()) {
+                                      table.prune();
+                                      out.push(kPruneMark);
+                                    }
+                                  });
   out.close(nullptr);
   print_notes(stats, config.data);
-  std::unordered_map<std::string, uint64_t> by_word;
-  by_word.reserve(counts.size());
-  for (uint32_t i = 0; i < index.size(); ++i) by_word.emplace(index.word(i), counts[i]);
-  Vocab vocab = vocab_from(std::move(by_word), raw_words, config, seconds_since(t0));
+  if (table.pruned() > 0)
+    std::fprintf(stderr,
+                 "gemmvec: warning: more than %llu distinct words (data.max_count_table): pruned "
+                 "%llu rare words (counts up to %llu) in %zu prunes while counting, as word2vec.c "
+                 "does; rare counts are approximate and a pruned word's earlier occurrences are "
+                 "not in the token file\n",
+                 static_cast<unsigned long long>(config.data.max_count_table),
+                 static_cast<unsigned long long>(table.pruned()),
+                 static_cast<unsigned long long>(table.min_reduce() - 1), table.prunes());
+  Vocab vocab = vocab_from(table.counts(config.vocab.min_count), raw_words, config, seconds_since(t0));
   on_vocab(vocab);
 
   auto t1 = std::chrono::steady_clock::now();
-  std::vector<uint32_t> remap(index.size(), Vocab::kMissing);
-  for (uint32_t id = 0; id < vocab.size(); ++id) remap[index.find(vocab.word(id))] = id;
-  index = WordIndex();
-  counts = {};
-  Header h = renumber_in_place(tmp.path(), remap, raw_words, vocab);
+  table.finish(vocab);
+  Header h = renumber_in_place(tmp.path(), [&](size_t g) -> const std::vector<uint32_t>& { return table.map(g); },
+                               raw_words, vocab);
   tmp.commit();
   std::fprintf(stderr, "gemmvec: encoded %s (%llu tokens) in %.2f s\n", path.c_str(),
                static_cast<unsigned long long>(h.tokens), seconds_since(t1));
@@ -408,17 +546,7 @@ Vocab make_vocab_and_tokens(const Config& config, const std::string& tokens_path
     std::fprintf(stderr, "gemmvec: read vocab %s (%u words)\n", config.vocab.read.c_str(),
                  vocab.size());
   } else {
-    if (auto counted = count_and_build(config, tokens_path, save)) return std::move(*counted);
-    std::fprintf(stderr,
-                 "gemmvec: more than %llu distinct words: counting again with word2vec.c's "
-                 "pruning, then encoding in a second pass\n",
-                 static_cast<unsigned long long>(kMaxWordTable));
-    auto t0 = std::chrono::steady_clock::now();
-    auto counts = count_words(config.data.corpus, config.data.max_sentence_length,
-                              config.data.max_token_bytes, kMaxWordTable);
-    uint64_t total = 0;
-    for (const auto& kv : counts) total += kv.second;
-    vocab = vocab_from(std::move(counts), total, config, seconds_since(t0));
+    return count_and_build(config, tokens_path, save);
   }
   save(vocab);
   build_reported(config, vocab, tokens_path);
@@ -427,13 +555,10 @@ Vocab make_vocab_and_tokens(const Config& config, const std::string& tokens_path
 
 // Stats a corpus file for the cache key, with the reader's errors for missing files.
 void add_file_to_key(Fnv& key, const std::string& path) {
+  require_input_file(path, "data.corpus");
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) throw InputError(path + ": no such file (check the corpus path)");
-    throw InputError(fmt::format("{}: cannot stat: {}", path, std::strerror(errno)));
-  }
-  if (S_ISDIR(st.st_mode))
-    throw InputError(path + ": is a directory (list the corpus files inside it instead)");
+  if (::stat(path.c_str(), &st) != 0)
+    throw InputError(fmt::format("{}: cannot stat: {} (check data.corpus)", path, std::strerror(errno)));
   std::error_code ec;
   fs::path abs = fs::absolute(path, ec);
   key.str(ec ? path : abs.lexically_normal().string());
@@ -464,6 +589,7 @@ std::string cache_stem(const Config& config) {
   key.u64(config.vocab.max_size);
   key.u64(config.data.max_sentence_length);
   key.u64(config.data.max_token_bytes);
+  key.u64(config.data.max_count_table);
   key.u64(config.vocab.read.empty() ? 0 : file_content_hash(config.vocab.read));
   return (fs::path(config.data.cache_dir) / fmt::format("{:016x}", key.h)).string();
 }
@@ -507,9 +633,22 @@ void TokenCache::build(const std::vector<std::string>& corpus, const Vocab& voca
   build_cache(corpus, vocab, data, path, Report::kNotes);
 }
 
-TokenCache TokenCache::open(const std::string& path) {
+size_t TokenCache::release(size_t begin, size_t end) const {
+  end = std::min(end, size_);
+  if (!tokens_ || begin >= end) return begin;
+  static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // Whole pages only: a neighbour's tokens on a shared page stay resident.
+  const uintptr_t lo = (reinterpret_cast<uintptr_t>(tokens_ + begin) + page - 1) & ~(page - 1);
+  const uintptr_t hi = reinterpret_cast<uintptr_t>(tokens_ + end) & ~(page - 1);
+  if (lo >= hi) return begin;
+  // A read-only file mapping: dropped pages are read back from the file on the next access.
+  ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
+  return static_cast<size_t>(reinterpret_cast<const uint32_t*>(hi) - tokens_);
+}
+
+TokenCache TokenCache::open(const std::string& path, const std::string& fix) {
   auto bad = [&](const std::string& what) {
-    return InputError(fmt::format("{}: {} (delete it to rebuild)", path, what));
+    return InputError(fmt::format("{}: {} ({})", path, what, fix));
   };
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -558,9 +697,11 @@ PreparedCorpus prepare_corpus(const Config& config) {
   if (!config.data.tokens.empty()) {
     const std::string vocab_path = config.data.tokens + ".vocab";
     const std::string tokens_path = config.data.tokens + ".tokens";
-    out.vocab = Vocab::load(vocab_path);
-    out.tokens = TokenCache::open(tokens_path);
-    check_pair(tokens_path, vocab_path, out.vocab, "run gemmvec prepare again");
+    const std::string fix = "run gemmvec prepare again";
+    out.vocab = Vocab::load(vocab_path, fix);
+    out.tokens = TokenCache::open(tokens_path, fix);
+    check_pair(tokens_path, vocab_path, out.vocab, fix);
+    check_ids(out.tokens, tokens_path, out.vocab.size(), fix);
     save_user_vocab(config, out.vocab);
     std::fprintf(stderr, "gemmvec: token cache %s (%zu tokens, vocab %u)\n", tokens_path.c_str(),
                  out.tokens.size(), out.vocab.size());
@@ -575,9 +716,10 @@ PreparedCorpus prepare_corpus(const Config& config) {
   std::error_code ec;
   if (fs::exists(tokens_path, ec) && fs::exists(vocab_path, ec)) {
     try {
-      Vocab vocab = Vocab::load(vocab_path);
+      Vocab vocab = Vocab::load(vocab_path, "delete it to rebuild");
       TokenCache tokens = TokenCache::open(tokens_path);
       check_pair(tokens_path, vocab_path, vocab, "delete it to rebuild");
+      check_ids(tokens, tokens_path, vocab.size(), "delete it to rebuild");
       out.vocab = std::move(vocab);
       out.tokens = std::move(tokens);
       save_user_vocab(config, out.vocab);
