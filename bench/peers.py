@@ -8,10 +8,14 @@ same scorer (`gemmvec eval`), and writes results.json and a Markdown table.
 Words/s = raw corpus words * epochs / wall seconds of the whole process (parsing included),
 the same definition for every tool.
 
+`gemmvec bench` (configs/bench-*.yaml) runs the same commands over a grid, asking this script
+for each one: /usr/bin/python3 bench/peers.py command --tool gensim --model sg ... (prints JSON).
+
   /usr/bin/python3 bench/peers.py --corpus ../shared/data/corpus/enwiki2015_100m.txt.xz \
       --model sg --out runs/peers-sg
 """
 import argparse
+import importlib.util
 import json
 import lzma
 import os
@@ -61,39 +65,67 @@ def timed(cmd, log):
 GENSIM = """
 import sys, logging
 from gensim.models import Word2Vec
-corpus, out, sg, dim, window, neg, sample, minc, epochs, workers = sys.argv[1:]
+corpus, out, sg, dim, window, neg, sample, minc, epochs, workers, alpha = sys.argv[1:]
 m = Word2Vec(corpus_file=corpus, vector_size=int(dim), window=int(window), negative=int(neg), hs=0,
              sample=float(sample), min_count=int(minc), epochs=int(epochs), workers=int(workers),
-             sg=int(sg), alpha=0.025 if sg == '1' else 0.05, seed=1)
+             sg=int(sg), alpha=float(alpha), seed=1)
 m.wv.save_word2vec_format(out, binary=True)
 """
 
 
-def run_tool(tool, a, corpus, workdir):
+def default_alpha(model):
+    return 0.025 if model == "sg" else 0.05
+
+
+def tool_command(tool, a, corpus, out):
+    """The command line that trains `tool` at the settings in `a` on `corpus`, writing vectors
+    at the prefix `out`; returns (argv, vectors path). `gemmvec bench` runs these itself."""
     sg = a.model == "sg"
-    out = os.path.join(workdir, f"{tool}-{a.model}")
-    log = out + ".log"
-    common = dict(dim=a.dim, window=a.window, neg=a.negative, sample=a.sample, minc=a.min_count,
-                  epochs=a.epochs, threads=a.threads)
+    alpha = str(a.alpha or default_alpha(a.model))
     if tool == "gemmvec":
-        cache = os.path.join(workdir, "gemmvec-cache")
-        shutil.rmtree(cache, ignore_errors=True)  # parsing is part of the whole-process time
+        cache = out + "-cache"
         cmd = [a.gemmvec, "-train", corpus, "-output", out + ".bin", "-size", str(a.dim),
                "-window", str(a.window), "-negative", str(a.negative), "-sample", str(a.sample),
                "-min-count", str(a.min_count), "-iter", str(a.epochs), "-threads", str(a.threads),
                "-binary", "1", "-cbow", "0" if sg else "1", "--set", f"data.cache_dir={cache}",
                "--set", "train.backend=cpu"] + sum((["--set", s] for s in a.set), [])
-        vectors = out + ".bin"
-    elif tool == "gensim":
+        return cmd, out + ".bin"
+    if tool == "gensim":
         cmd = ["/usr/bin/python3", "-c", GENSIM, corpus, out + ".bin", "1" if sg else "0",
-               *[str(common[k]) for k in ("dim", "window", "neg", "sample", "minc", "epochs", "threads")]]
-        vectors = out + ".bin"
-    elif tool == "fasttext":
+               *[str(v) for v in (a.dim, a.window, a.negative, a.sample, a.min_count, a.epochs, a.threads)], alpha]
+        return cmd, out + ".bin"
+    if tool == "fasttext":
         cmd = ["fasttext", "skipgram" if sg else "cbow", "-input", corpus, "-output", out,
                "-dim", str(a.dim), "-ws", str(a.window), "-neg", str(a.negative), "-t", str(a.sample),
                "-minCount", str(a.min_count), "-epoch", str(a.epochs), "-thread", str(a.threads),
-               "-minn", "0", "-maxn", "0", "-lr", "0.025" if sg else "0.05", "-verbose", "0"]
-        vectors = out + ".vec"
+               "-minn", "0", "-maxn", "0", "-lr", alpha, "-verbose", "0"]
+        return cmd, out + ".vec"
+    raise ValueError(f"unknown tool {tool}")
+
+
+def missing(tool):
+    """Why `tool` cannot run here (one line), or None."""
+    if tool == "gensim" and importlib.util.find_spec("gensim") is None:
+        return "gensim not installed (Debian python3-gensim, for /usr/bin/python3)"
+    if tool == "fasttext" and not shutil.which("fasttext"):
+        return "fasttext not installed (Debian fasttext)"
+    return None
+
+
+def version(tool):
+    package = {"gensim": "python3-gensim", "fasttext": "fasttext"}.get(tool)
+    if not package:
+        return None
+    out = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    return out.stdout.strip() or None
+
+
+def run_tool(tool, a, corpus, workdir):
+    out = os.path.join(workdir, f"{tool}-{a.model}")
+    if tool == "gemmvec":
+        shutil.rmtree(out + "-cache", ignore_errors=True)  # parsing is part of the whole-process time
+    cmd, vectors = tool_command(tool, a, corpus, out)
+    log = out + ".log"
     wall, rss = timed(cmd, log)
     return {"tool": tool, "wall_seconds": wall, "peak_rss_mb": rss, "vectors": vectors, "log": log}
 
@@ -106,13 +138,8 @@ def score(a, vectors):
     return json.loads(out.stdout)
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--corpus", default=os.path.join(ROOT, "../shared/data/corpus/enwiki2015_100m.txt.xz"))
-    p.add_argument("--analogy", default=os.path.join(ROOT, "data/eval/questions-words.txt"))
-    p.add_argument("--similarity", default=os.path.join(ROOT, "data/eval/wordsim353.tsv"))
+def add_settings(p):
     p.add_argument("--model", choices=["sg", "cbow"], default="sg")
-    p.add_argument("--tools", default="gemmvec,gensim,fasttext")
     p.add_argument("--dim", type=int, default=100)
     p.add_argument("--window", type=int, default=5)
     p.add_argument("--negative", type=int, default=5)
@@ -120,8 +147,38 @@ def main():
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--alpha", type=float, default=None, help="default 0.025 for sg, 0.05 for cbow")
     p.add_argument("--set", action="append", default=[], help="extra gemmvec --set key=value")
     p.add_argument("--gemmvec", default=os.path.join(ROOT, "build/src/gemmvec"))
+
+
+def command_main(argv):
+    """`peers.py command --tool T [settings] --corpus TEXT --out PREFIX`: prints one JSON object,
+    {"argv": [...], "vectors": PATH, "version": V} or {"skipped": REASON}, and runs nothing."""
+    p = argparse.ArgumentParser(prog="peers.py command", description=command_main.__doc__)
+    p.add_argument("--tool", choices=["gemmvec", "gensim", "fasttext"], required=True)
+    p.add_argument("--corpus", required=True, help="plain text (gemmvec bench decompresses it once)")
+    p.add_argument("--out", required=True, help="prefix of the vectors file")
+    add_settings(p)
+    a = p.parse_args(argv)
+    why = missing(a.tool)
+    if why:
+        print(json.dumps({"skipped": why}))
+        return
+    cmd, vectors = tool_command(a.tool, a, a.corpus, a.out)
+    print(json.dumps({"argv": cmd, "vectors": vectors, "version": version(a.tool)}))
+
+
+def main():
+    if sys.argv[1:2] == ["command"]:
+        command_main(sys.argv[2:])
+        return
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--corpus", default=os.path.join(ROOT, "../shared/data/corpus/enwiki2015_100m.txt.xz"))
+    p.add_argument("--analogy", default=os.path.join(ROOT, "data/eval/questions-words.txt"))
+    p.add_argument("--similarity", default=os.path.join(ROOT, "data/eval/wordsim353.tsv"))
+    p.add_argument("--tools", default="gemmvec,gensim,fasttext")
+    add_settings(p)
     p.add_argument("--out", default=os.path.join(ROOT, "runs/peers"))
     a = p.parse_args()
     os.makedirs(a.out, exist_ok=True)
@@ -130,8 +187,9 @@ def main():
     words = count_words(corpus)
     results = []
     for tool in a.tools.split(","):
-        if tool == "fasttext" and not shutil.which("fasttext"):
-            results.append({"tool": tool, "status": "skipped", "reason": "fasttext not installed"})
+        why = missing(tool)
+        if why:
+            results.append({"tool": tool, "status": "skipped", "reason": why})
             continue
         try:
             r = run_tool(tool, a, corpus, workdir)
