@@ -100,7 +100,9 @@ inline Embeddings random_embeddings(uint32_t rows, uint32_t dim, uint32_t seed) 
 
 // ---- the float64 reference -------------------------------------------------------------------
 
-struct RefPair {
+// One pair of the expansion, with where it came from. Not reference_step.h's RefPair: two
+// structs of one name in one test binary break the ODR (their vector code gets merged).
+struct ExpandedPair {
   uint64_t center_pos;
   std::vector<uint64_t> context_pos;
   std::vector<uint32_t> inputs;  // context words (skip-gram: one)
@@ -110,7 +112,7 @@ struct RefPair {
 
 struct RefExpansion {
   std::vector<uint64_t> kept;  // positions
-  std::vector<RefPair> pairs;  // in center order, contexts ascending
+  std::vector<ExpandedPair> pairs;  // in center order, contexts ascending
   std::map<uint64_t, std::vector<uint32_t>> negatives;  // group id -> K words
 };
 
@@ -128,11 +130,11 @@ inline RefExpansion reference_expansion(const TrainPlan& plan, const uint32_t* t
       const size_t span = sentence[a].span;
       const size_t first = a >= span ? a - span : 0;
       const size_t last = std::min(sentence.size() - 1, a + span);
-      RefPair cbow{sentence[a].pos, {}, {}, sentence[a].word, sentence[a].pos / plan.group_size};
+      ExpandedPair cbow{sentence[a].pos, {}, {}, sentence[a].word, sentence[a].pos / plan.group_size};
       for (size_t c = first; c <= last; ++c) {
         if (c == a) continue;
         if (plan.type == ModelType::kSkipGram)
-          x.pairs.push_back(RefPair{sentence[a].pos, {sentence[c].pos}, {sentence[c].word}, sentence[a].word,
+          x.pairs.push_back(ExpandedPair{sentence[a].pos, {sentence[c].pos}, {sentence[c].word}, sentence[a].word,
                                     sentence[a].pos / plan.group_size});
         cbow.context_pos.push_back(sentence[c].pos);
         cbow.inputs.push_back(sentence[c].word);
@@ -188,7 +190,7 @@ inline RefModel reference_batch_step(const TrainPlan& plan, const Embeddings& be
   auto out_row = [&](uint32_t w) { return before.out.data() + size_t(w) * d; };
   auto sig = [](double s) { return 1.0 / (1.0 + std::exp(-s)); };
   const double kw = double(plan.negative) / double(plan.group_negatives);
-  for (const RefPair& p : x.pairs) {
+  for (const ExpandedPair& p : x.pairs) {
     std::vector<double> u(d, 0.0), du(d, 0.0);
     for (uint32_t w : p.inputs)
       for (uint32_t i = 0; i < d; ++i) u[i] += in_row(w)[i];
@@ -226,7 +228,7 @@ inline RefModel reference_batch_step(const TrainPlan& plan, const Embeddings& be
   std::vector<double> n_in(m.rows, 0.0), n_out(m.rows, 0.0);
   m.in_adds.assign(m.rows, 0.0);
   m.out_adds.assign(m.rows, 0.0);
-  for (const RefPair& p : x.pairs) {
+  for (const ExpandedPair& p : x.pairs) {
     for (uint32_t w : p.inputs) n_in[w] += 1, m.in_adds[w] += 1;
     n_out[p.output] += 1, m.out_adds[p.output] += 1;
     for (uint32_t n : x.negatives.at(p.group)) n_out[n] += kw, m.out_adds[n] += 1;

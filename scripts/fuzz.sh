@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# gemmvec: builds the libFuzzer targets in fuzz/ (clang, ASan+UBSan, CUDA off) into build-fuzz/,
+# replays every input in fuzz/regressions/<target>/ (the crashes found before), then runs each
+# target for SECONDS (default 60) from its seeds. Fails if any target crashes, leaks, trips a
+# sanitizer or an invariant; the crashing input is left in build-fuzz/crashes/<target>/.
+#   bash scripts/fuzz.sh [SECONDS]        FUZZ_TARGETS="vocab config" to run only some
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_EACH=${1:-60}
+BUILD=${BUILD:-build-fuzz}
+bash scripts/setup.sh
+# libFuzzer is in compiler-rt's package (libclang_rt.fuzzer); clang itself may be missing too.
+missing=()
+for p in clang-14 libclang-rt-14-dev; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "gemmvec: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+TARGETS=(${FUZZ_TARGETS:-corpus_reader config vectors vocab token_cache checkpoint})
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DGEMMVEC_CUDA=OFF -DGEMMVEC_FUZZ=ON -DGEMMVEC_TESTS=OFF -DGEMMVEC_BENCH=OFF >/dev/null
+ninja -C "$BUILD" -j"${JOBS:-$(nproc)}" gemmvec_fuzz_seeds "${TARGETS[@]/#/fuzz_}"
+
+rm -rf "$BUILD/seeds"
+"$BUILD/fuzz/gemmvec_fuzz_seeds" "$BUILD/seeds"
+
+export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:allocator_may_return_null=0
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+failed=()
+for t in "${TARGETS[@]}"; do
+  bin="$BUILD/fuzz/fuzz_$t"
+  log="$BUILD/fuzz-$t.log"
+  # 1. the crashes found before, one run per input
+  if compgen -G "fuzz/regressions/$t/*" >/dev/null; then
+    if ! "$bin" -runs=0 fuzz/regressions/"$t"/* >"$BUILD/regressions-$t.log" 2>&1; then
+      echo "gemmvec fuzz: $t: a regression input fails again:"
+      tail -40 "$BUILD/regressions-$t.log"
+      failed+=("$t (regression)")
+      continue
+    fi
+  fi
+  # 2. fuzz: new inputs go to build-fuzz/corpus/<target> (kept between runs), seeds are read
+  mkdir -p "$BUILD/corpus/$t" "$BUILD/crashes/$t"
+  seeds=("$BUILD/seeds/$t")
+  [ -d "fuzz/corpus/$t" ] && seeds+=("fuzz/corpus/$t")
+  start=$(date +%s)
+  if "$bin" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=4096 \
+       -artifact_prefix="$BUILD/crashes/$t/" -print_final_stats=1 \
+       "$BUILD/corpus/$t" "${seeds[@]}" >"$log" 2>&1; then
+    runs=$(grep -m1 -oP 'stat::number_of_executed_units:\s*\K[0-9]+' "$log" || echo "?")
+    cov=$(grep -oP '#\d+\s+DONE\s+cov: \K\d+' "$log" | tail -1 || true)
+    echo "gemmvec fuzz: $t: ok, $runs runs in $(( $(date +%s) - start )) s${cov:+, coverage $cov}"
+  else
+    echo "gemmvec fuzz: $t: FAILED (input in $BUILD/crashes/$t/):"
+    grep -E 'ERROR|SUMMARY|invariant failed|uncaught|what\(\)|deadly' "$log" | head -10 || true
+    tail -30 "$log"
+    failed+=("$t")
+  fi
+done
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "gemmvec fuzz: failed: ${failed[*]}"
+  exit 1
+fi
+echo "gemmvec fuzz: all ${#TARGETS[@]} targets ran ${SECONDS_EACH} s each without a finding"
