@@ -18,6 +18,7 @@
 
 #include <thrust/system/cuda/execution_policy.h>
 
+#include "cublas_loader.h"
 #include "gemmvec/hostdevice.h"
 #include "gemmvec/train_plan.h"
 #include "pipeline.h"
@@ -45,7 +46,7 @@ inline void cuda_check(cudaError_t e, const char* call, const char* file, int li
 inline void cublas_check(cublasStatus_t s, const char* call, const char* file, int line) {
   if (s == CUBLAS_STATUS_SUCCESS) return;
   throw std::runtime_error(std::string("cuBLAS error: ") + call + " failed at " + file + ":" +
-                           std::to_string(line) + ": " + cublasGetStatusString(s));
+                           std::to_string(line) + ": " + cuda_libs::cublas().status_string(s));
 }
 
 #define GV_CUDA_CHECK(call) cuda_check((call), #call, __FILE__, __LINE__)
@@ -156,12 +157,13 @@ class Context {
   explicit Context(const TrainPlan& plan) {
     GV_CUDA_CHECK(cudaSetDevice(0));
     GV_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-    GV_CUBLAS_CHECK(cublasCreate(&blas_));
-    GV_CUBLAS_CHECK(cublasSetStream(blas_, stream_));
-    GV_CUBLAS_CHECK(cublasSetMathMode(blas_, plan.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
+    const cuda_libs::Cublas& cublas = cuda_libs::cublas();
+    GV_CUBLAS_CHECK(cublas.create(&blas_));
+    GV_CUBLAS_CHECK(cublas.set_stream(blas_, stream_));
+    GV_CUBLAS_CHECK(cublas.set_math_mode(blas_, plan.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   }
   ~Context() {
-    if (blas_) cublasDestroy(blas_);
+    if (blas_) cuda_libs::cublas().destroy(blas_);
     if (stream_) cudaStreamDestroy(stream_);
   }
   Context(const Context&) = delete;
@@ -200,8 +202,8 @@ class Context {
     constexpr size_t kMaxBatch = 65535;  // stay within one grid dimension per call
     for (size_t first = 0; first < count; first += kMaxBatch) {
       const int batch = static_cast<int>(count - first < kMaxBatch ? count - first : kMaxBatch);
-      GV_CUBLAS_CHECK(cublasSgemmBatched(blas_, ctb, cta, n, m, k, &one, b + first, ldb, a + first,
-                                         lda, &beta, c + first, ldc, batch));
+      GV_CUBLAS_CHECK(cuda_libs::cublas().sgemm_batched(blas_, ctb, cta, n, m, k, &one, b + first, ldb,
+                                                        a + first, lda, &beta, c + first, ldc, batch));
     }
   }
 

@@ -82,7 +82,8 @@ TEST(BenchGrid, TheRepositoryBenchConfigsParseAndExpand) {
   InRepo here;
   const BenchConfig quick = load_bench_config("configs/bench-quick.yaml");
   EXPECT_EQ(ids(quick), (std::vector<std::string>{"cpu-sg-d50-t1", "cpu-sg-d50-t2", "cuda-host-sg-d50-t2",
-                                                  "cuda-sg-d50-t2", "gensim-sg-d50-t2", "fasttext-sg-d50-t2"}));
+                                                  "cuda-sg-d50-t2", "cpu-sg-d25-t2", "cpu-sg-d100-t2", "cpu-sg-d200-t2",
+                                                  "gensim-sg-d50-t2", "fasttext-sg-d50-t2"}));
   EXPECT_EQ(quick.base.train.epochs, 1u);
   EXPECT_GT(quick.corpus_lines, 0u);
   const BenchConfig wiki = load_bench_config("configs/bench-wiki17m.yaml");
