@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "gemmvec/corpus_reader.h"
-#include "gemmvec/vocab.h"
+#include "data/corpus_reader.h"
+#include "data/vocab.h"
 
 namespace gemmvec {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <random>
 
-#include "../src/core/cpu_step.h"
-#include "gemmvec/alias_table.h"
+#include "cpu/cpu_step.h"
+#include "train/alias_table.h"
 
 namespace gemmvec {
 namespace {

@@ -21,7 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "gemmvec/negative_sampling.h"
+#include "math/negative_sampling.h"
+#include "math/sampling.h"
 #include "pipeline.h"
 
 namespace gemmvec {

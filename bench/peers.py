@@ -149,7 +149,7 @@ def add_settings(p):
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--alpha", type=float, default=None, help="default 0.025 for sg, 0.05 for cbow")
     p.add_argument("--set", action="append", default=[], help="extra gemmvec --set key=value")
-    p.add_argument("--gemmvec", default=os.path.join(ROOT, "build/src/gemmvec"))
+    p.add_argument("--gemmvec", default=os.path.join(ROOT, "build/bin/gemmvec"))
 
 
 def command_main(argv):

@@ -11,7 +11,8 @@
 
 #include <random>
 
-#include "gemmvec/negative_sampling.h"
+#include "math/negative_sampling.h"
+#include "math/sampling.h"
 
 namespace gemmvec::bench_pipeline {
 namespace {

@@ -1,6 +1,8 @@
 // gemmvec: cuBLAS resolved at run time (dlopen + dlsym), once, by the first caller.
 #include "cublas_loader.h"
 
+#include "gemmvec/errors.h"
+
 #include <dlfcn.h>
 
 #include <mutex>
@@ -16,7 +18,7 @@ const std::string kLibrary = "libcublas.so." + std::to_string(CUBLAS_VER_MAJOR);
 template <class F>
 void resolve(void* lib, const char* name, F& fn) {
   fn = reinterpret_cast<F>(::dlsym(lib, name));
-  if (!fn) throw std::runtime_error(kLibrary + " has no " + name + " (install the cuBLAS of CUDA " +
+  if (!fn) throw DeviceError(kLibrary + " has no " + name + " (install the cuBLAS of CUDA " +
                                     std::to_string(CUBLAS_VER_MAJOR) + ")");
 }
 
@@ -28,7 +30,7 @@ Cublas load() {
 #endif
   if (!lib) {
     const char* why = ::dlerror();
-    throw std::runtime_error("cannot load " + kLibrary + ": " + (why ? why : "not found") +
+    throw DeviceError("cannot load " + kLibrary + ": " + (why ? why : "not found") +
                              " (install cuBLAS or add its folder, e.g. /usr/local/cuda/lib64, to LD_LIBRARY_PATH)");
   }
   Cublas c{};

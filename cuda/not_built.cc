@@ -13,7 +13,7 @@ std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings) { ret
 #if !defined(GEMMVEC_PIPELINE_CUDA)
 std::string cuda_problem() { return "this gemmvec was built without CUDA"; }
 std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan&, Embeddings) {
-  throw std::runtime_error(
+  throw DeviceError(
       "this gemmvec was built without CUDA (rebuild with the CUDA toolkit and -DGEMMVEC_CUDA=ON)");
 }
 #endif

@@ -15,9 +15,10 @@
 
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/embeddings.h"
-#include "gemmvec/progress.h"
-#include "gemmvec/token_cache.h"
-#include "gemmvec/train_plan.h"
+#include "gemmvec/errors.h"
+#include "train/train_control.h"
+#include "data/token_cache.h"
+#include "train/train_plan.h"
 
 namespace gemmvec::pipeline {
 
@@ -63,7 +64,7 @@ class Pipeline {
                          StepTrace* trace = nullptr) = 0;
   // Epoch cursor.epoch in batches of about plan.batch_words positions (cut at sentence
   // breaks), from the cursor's batch boundary; as Backend::train_epoch.
-  virtual bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) = 0;
+  virtual bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, TrainControl& control) = 0;
   virtual void download(Embeddings& model) = 0;
   // Bytes of scratch and matrices held on the device (host memory for cuda-host).
   virtual size_t bytes_held() const = 0;

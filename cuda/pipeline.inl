@@ -34,7 +34,7 @@ class GemmPipeline final : public pipeline::Pipeline {
       count_in_ = Buffer<float>(rows_);
       count_out_ = Buffer<float>(rows_);
     } catch (const DeviceOutOfMemory&) {
-      throw std::runtime_error(out_of_memory_message(2 * matrix * sizeof(float), 0));
+      throw ResourceError(out_of_memory_message(2 * matrix * sizeof(float), 0));
     }
     ctx_.to_device(w_in_.data(), initial.in.data(), matrix * sizeof(float));
     ctx_.to_device(w_out_.data(), initial.out.data(), matrix * sizeof(float));
@@ -56,7 +56,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     return run_checked(staging_->put_sync(tokens, n), n, base, epoch, lr, trace);
   }
 
-  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) override {
+  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, TrainControl& control) override {
     const uint32_t* t = tokens.data();
     const size_t n = tokens.size();
     const uint32_t epoch = cursor.epoch;
@@ -83,12 +83,12 @@ class GemmPipeline final : public pipeline::Pipeline {
       const size_t begin = b ? cuts_[b - 1] : 0, end = cuts_[b];
       if (b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
       const uint32_t* dev = staging_->get(static_cast<int>(b & 1));
-      const pipeline::StepStats st = run_checked(dev, end - begin, begin, epoch, progress.lr(), nullptr);
+      const pipeline::StepStats st = run_checked(dev, end - begin, begin, epoch, control.lr(), nullptr);
       staging_->done(static_cast<int>(b & 1));
-      if (st.overflow) train_split(t, begin, end, epoch, progress);
-      else progress.add(st.words, st.loss, st.pairs);
+      if (st.overflow) train_split(t, begin, end, epoch, control);
+      else control.report(st.words, st.loss, st.pairs);
       released = tokens.release(released, end);
-      if (b + 1 < batches && progress.pause_requested()) {
+      if (b + 1 < batches && control.should_pause()) {
         ctx_.sync();
         cursor.shards.assign(1, end);
         return false;
@@ -118,7 +118,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     if (at == 0) return 0;
     const auto it = std::lower_bound(cuts_.begin(), cuts_.end(), at);
     if (it == cuts_.end() || *it != at)
-      throw std::runtime_error("the checkpoint's position is not a batch boundary of this run "
+      throw InputError("the checkpoint's position is not a batch boundary of this run "
                                "(resume with the batch size and backend it was written with)");
     return static_cast<size_t>(it - cuts_.begin()) + 1;
   }
@@ -167,13 +167,13 @@ class GemmPipeline final : public pipeline::Pipeline {
     const size_t K = plan_.group_negatives;
     const size_t need = scratch_bytes(c, d_, K);
     if (c.rows >= kNone || c.slots >= kNone || c.entries >= kNone)
-      throw std::runtime_error(std::string(kPipelineName) + " backend: a batch of " + std::to_string(n) +
+      throw UsageError(std::string(kPipelineName) + " backend: a batch of " + std::to_string(n) +
                                " positions is too large; lower train.batch_words");
     scratch_ = Scratch();  // free the old scratch first
     staging_.reset();
     scratch_bytes_ = 0;
     const size_t free = ctx_.free_bytes();
-    if (need + need / 10 > free) throw std::runtime_error(out_of_memory_message(bytes_held() + need, free));
+    if (need + need / 10 > free) throw ResourceError(out_of_memory_message(bytes_held() + need, free));
     try {
       Scratch s;
       s.sentence = Buffer<uint32_t>(c.tokens);
@@ -214,7 +214,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     } catch (const DeviceOutOfMemory&) {
       scratch_ = Scratch();
       staging_.reset();
-      throw std::runtime_error(out_of_memory_message(bytes_held() + need, ctx_.free_bytes()));
+      throw ResourceError(out_of_memory_message(bytes_held() + need, ctx_.free_bytes()));
     }
     cap_ = c;
     scratch_bytes_ = need;
@@ -233,7 +233,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     try {
       return run(tokens, n, base, epoch, lr, trace);
     } catch (const DeviceOutOfMemory& e) {
-      throw std::runtime_error(out_of_memory_message(bytes_held() + e.bytes, ctx_.free_bytes()) + " (" +
+      throw ResourceError(out_of_memory_message(bytes_held() + e.bytes, ctx_.free_bytes()) + " (" +
                                e.what() + ")");
     }
   }
@@ -496,20 +496,20 @@ class GemmPipeline final : public pipeline::Pipeline {
     }
   }
 
-  void train_split(const uint32_t* t, size_t begin, size_t end, uint32_t epoch, Progress& progress) {
+  void train_split(const uint32_t* t, size_t begin, size_t end, uint32_t epoch, TrainControl& control) {
     const size_t mid = pipeline::split_point(t, begin, end);
     if (mid == end)
-      throw std::runtime_error(std::string(kPipelineName) + " backend: the sentence at position " +
+      throw UsageError(std::string(kPipelineName) + " backend: the sentence at position " +
                                std::to_string(begin) + " (" + std::to_string(end - begin) +
                                " positions) does not fit the batch buffers; raise train.batch_words");
     for (const auto& [b, e] : {std::pair<size_t, size_t>{begin, mid}, std::pair<size_t, size_t>{mid, end}}) {
       const pipeline::StepStats st =
-          run_checked(staging_->put_sync(t + b, e - b), e - b, b, epoch, progress.lr(), nullptr);
+          run_checked(staging_->put_sync(t + b, e - b), e - b, b, epoch, control.lr(), nullptr);
       if (st.overflow) {
-        train_split(t, b, e, epoch, progress);
+        train_split(t, b, e, epoch, control);
         continue;
       }
-      progress.add(st.words, st.loss, st.pairs);
+      control.report(st.words, st.loss, st.pairs);
     }
   }
 

@@ -1,10 +1,10 @@
 // gemmvec: the GEMM pipeline as a Backend (cuda and cuda-host), the batch cutting both share,
-// and the factories of backend.h. Builds without a pipeline get their stubs from not_built.cc.
+// and its factories. Builds without a pipeline get their stubs from not_built.cc.
 #include <functional>
 #include <stdexcept>
 
-#include "gemmvec/backend.h"
 #include "pipeline.h"
+#include "pipeline_backend.h"
 
 namespace gemmvec {
 namespace pipeline {
@@ -42,8 +42,8 @@ class PipelineBackend final : public Backend {
  public:
   explicit PipelineBackend(std::unique_ptr<pipeline::Pipeline> p) : p_(std::move(p)) {}
   std::string name() const override { return p_->name(); }
-  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, Progress& progress) override {
-    return p_->train_epoch(tokens, cursor, progress);
+  bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, TrainControl& control) override {
+    return p_->train_epoch(tokens, cursor, control);
   }
   void download(Embeddings& model) override { p_->download(model); }
   size_t device_bytes() const override { return p_->name() == "cuda" ? p_->bytes_held() : 0; }
@@ -56,7 +56,7 @@ class PipelineBackend final : public Backend {
 
 std::unique_ptr<Backend> make_cuda_host_backend(const TrainPlan& plan, Embeddings initial) {
   auto p = pipeline::make_host_pipeline(plan, std::move(initial));
-  if (!p) return nullptr;
+  if (!p) throw DeviceError(cuda_host_unavailable_reason());
   return std::make_unique<PipelineBackend>(std::move(p));
 }
 
@@ -65,5 +65,13 @@ std::unique_ptr<Backend> make_cuda_backend(const TrainPlan& plan, Embeddings ini
 }
 
 std::string cuda_unavailable_reason() { return pipeline::cuda_problem(); }
+
+std::string cuda_host_unavailable_reason() {
+#if defined(GEMMVEC_PIPELINE_HOST)
+  return "";
+#else
+  return "this gemmvec was built without the cuda-host backend (Thrust headers were not found)";
+#endif
+}
 
 }  // namespace gemmvec

@@ -37,7 +37,7 @@ std::string cuda_problem() {
 
 std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial) {
   const std::string why = cuda_problem();
-  if (!why.empty()) throw std::runtime_error(why);
+  if (!why.empty()) throw DeviceError(why);
   return std::make_unique<cuda_pipeline::GemmPipeline>(plan, std::move(initial));
 }
 

@@ -38,10 +38,11 @@
 #include <thrust/transform_reduce.h>
 #include <thrust/transform_scan.h>
 
-#include "gemmvec/alias_table.h"
-#include "gemmvec/negative_sampling.h"
-#include "gemmvec/philox.h"
-#include "gemmvec/token_cache.h"
+#include "train/alias_table.h"
+#include "math/negative_sampling.h"
+#include "math/philox.h"
+#include "math/sampling.h"
+#include "data/token_cache.h"
 #include "pipeline.h"
 
 namespace gemmvec::GV_PIPELINE_NS {
@@ -98,7 +99,7 @@ struct KeepTest {
   GV_HD bool operator()(uint32_t i) const {
     const uint32_t w = tokens[i];
     if (w == kSentenceBreak) return false;
-    return to_unit(philox(seed, Purpose::kToken, epoch, base + i).x) < keep[w];
+    return keep_token(token_draw(seed, epoch, base + i), keep[w]);
   }
 };
 
@@ -130,7 +131,7 @@ struct Windows {
   uint64_t* gid;    // (m) global group id of the center
   GV_HD void operator()(uint32_t k) const {
     const uint64_t pos = base + kept_pos[k];
-    const uint32_t span = window - philox(seed, Purpose::kToken, epoch, pos).y % window;
+    const uint32_t span = window_span(token_draw(seed, epoch, pos), window);
     const uint32_t s = kept_sentence[k];
     uint32_t a = k, b = k;
     while (a > 0 && k - a < span && kept_sentence[a - 1] == s) --a;

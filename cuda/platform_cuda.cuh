@@ -19,8 +19,8 @@
 #include <thrust/system/cuda/execution_policy.h>
 
 #include "cublas_loader.h"
-#include "gemmvec/hostdevice.h"
-#include "gemmvec/train_plan.h"
+#include "math/hostdevice.h"
+#include "train/train_plan.h"
 #include "pipeline.h"
 
 namespace gemmvec::GV_PIPELINE_NS {
@@ -40,12 +40,12 @@ inline void cuda_check(cudaError_t e, const char* call, const char* file, int li
     cudaGetLastError();  // clear the sticky-free allocation error
     throw DeviceOutOfMemory(msg, 0);
   }
-  throw std::runtime_error(msg);
+  throw DeviceError(msg);
 }
 
 inline void cublas_check(cublasStatus_t s, const char* call, const char* file, int line) {
   if (s == CUBLAS_STATUS_SUCCESS) return;
-  throw std::runtime_error(std::string("cuBLAS error: ") + call + " failed at " + file + ":" +
+  throw DeviceError(std::string("cuBLAS error: ") + call + " failed at " + file + ":" +
                            std::to_string(line) + ": " + cuda_libs::cublas().status_string(s));
 }
 
@@ -183,7 +183,7 @@ class Context {
   void check(const char* phase) {
     const cudaError_t e = cudaGetLastError();
     if (e != cudaSuccess)
-      throw std::runtime_error(std::string("CUDA error after ") + phase + ": " + cudaGetErrorString(e));
+      throw DeviceError(std::string("CUDA error after ") + phase + ": " + cudaGetErrorString(e));
   }
   void sync() { GV_CUDA_CHECK(cudaStreamSynchronize(stream_)); }
   size_t free_bytes() const {

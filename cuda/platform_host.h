@@ -14,8 +14,8 @@
 
 #include <thrust/system/cpp/execution_policy.h>
 
-#include "gemmvec/hostdevice.h"
-#include "gemmvec/train_plan.h"
+#include "math/hostdevice.h"
+#include "train/train_plan.h"
 #include "pipeline.h"
 
 namespace gemmvec::GV_PIPELINE_NS {

@@ -13,9 +13,9 @@
 #include "fuzz_util.h"
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
-#include "gemmvec/token_cache.h"
+#include "data/token_cache.h"
 #include "gemmvec/vectors_io.h"
-#include "gemmvec/vocab.h"
+#include "data/vocab.h"
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;

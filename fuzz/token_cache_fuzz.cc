@@ -5,7 +5,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "gemmvec/token_cache.h"
+#include "data/token_cache.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string tokens = gemmvec_fuzz::write_input("corpus.tokens", data, size);

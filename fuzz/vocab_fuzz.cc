@@ -4,7 +4,7 @@
 #include <string>
 
 #include "fuzz_util.h"
-#include "gemmvec/vocab.h"
+#include "data/vocab.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string path = gemmvec_fuzz::write_input("words.vocab", data, size);

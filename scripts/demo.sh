@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh gemmvec
-build/src/gemmvec train configs/default.yaml "$@"
+build/bin/gemmvec train configs/default.yaml "$@"

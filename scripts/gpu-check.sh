@@ -245,8 +245,8 @@ json.dump(summary, open(os.path.join(out, "gpu-check.json"), "w"), indent=2)
 print(json.dumps({k: summary[k] for k in ("gpu", "device", "gpu_tests_exit", "cpu_tests_exit")}))
 for name, run in summary["runs"].items():
     sc = run.get("scores") or {}
-    an = [round(v["total"], 2) for v in (sc.get("analogy") or {}).values()]
-    ws = [round(v["spearman"], 3) for v in (sc.get("similarity") or {}).values()]
+    an = [round(v["total"], 2) for v in (sc.get("analogy") or [])]
+    ws = [round(v["spearman"], 3) for v in (sc.get("similarity") or [])]
     print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib")},
           "analogy", an, "ws353", ws)
 EOF

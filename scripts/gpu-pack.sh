@@ -21,7 +21,7 @@ ninja -C "$BUILD" -j"$(nproc)" gemmvec_gpu_bench || echo "gpu-pack: no gemmvec_g
 
 rm -rf "$PACK"
 mkdir -p "$PACK/bin" "$PACK/lib" "$PACK/data/corpus" "$PACK/data/eval"
-cp "$BUILD/src/gemmvec" "$BUILD/tests/gemmvec_tests" "$BUILD/tests/gpu/gemmvec_gpu_tests" "$PACK/bin/"
+cp "$BUILD/bin/gemmvec" "$BUILD/tests/gemmvec_tests" "$BUILD/tests/gpu/gemmvec_gpu_tests" "$PACK/bin/"
 [ -x "$BUILD/bench/gemmvec_gpu_bench" ] && cp "$BUILD/bench/gemmvec_gpu_bench" "$PACK/bin/"
 strip --strip-unneeded "$PACK"/bin/* 2>/dev/null || true
 

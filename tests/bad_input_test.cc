@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "gemmvec/config.h"
-#include "gemmvec/memory_budget.h"
+#include "base/memory_budget.h"
 #include "gemmvec/vectors_io.h"
 #include "run_gemmvec.h"
 #include "test_files.h"

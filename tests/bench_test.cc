@@ -11,11 +11,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gemmvec/backend.h"
-#include "gemmvec/bench_grid.h"
+#include "pipeline_backend.h"
+#include "bench_grid.h"
 #include "test_files.h"
 
-namespace gemmvec {
+namespace gemmvec::bench {
 namespace {
 
 namespace fs = std::filesystem;
@@ -203,4 +203,4 @@ TEST(BenchCli, TinyRunWritesResultsJsonAndCsv) {
 }
 
 }  // namespace
-}  // namespace gemmvec
+}  // namespace gemmvec::bench

@@ -7,7 +7,7 @@
 #include <random>
 #include <string>
 
-#include "../src/core/cpu_step.h"
+#include "cpu/cpu_step.h"
 #include "reference_step.h"
 
 namespace gemmvec {

@@ -7,7 +7,7 @@
 #include <random>
 #include <vector>
 
-#include "gemmvec/philox.h"
+#include "math/philox.h"
 
 #if defined(GEMMVEC_HAVE_CURAND)
 #include <curand.h>

@@ -13,12 +13,13 @@
 #include <string>
 #include <vector>
 
-#include "gemmvec/alias_table.h"
+#include "train/alias_table.h"
 #include "gemmvec/embeddings.h"
-#include "gemmvec/negative_sampling.h"
-#include "gemmvec/philox.h"
-#include "gemmvec/token_cache.h"
-#include "gemmvec/train_plan.h"
+#include "math/negative_sampling.h"
+#include "math/sampling.h"
+#include "math/philox.h"
+#include "data/token_cache.h"
+#include "train/train_plan.h"
 
 namespace gemmvec::test {
 

@@ -10,8 +10,10 @@
 #include <string>
 #include <unordered_map>
 
-#include "gemmvec/backend.h"
-#include "gemmvec/vocab.h"
+#include "math/sampling.h"
+#include "pipeline_backend.h"
+#include "run/run_control.h"
+#include "data/vocab.h"
 #include "pipeline.h"
 #include "pipeline_fixture.h"
 #include "test_files.h"
@@ -227,13 +229,12 @@ TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
   TrainPlan plan = test_plan(o, c.vocab.counts());
   const Embeddings e = test::random_embeddings(o.vocab, o.dim, 9);
 
-  ProgressOptions po;
+  RunControlOptions po;
   po.alpha = 0.025;
   po.words_per_epoch = c.cache.words();
   po.raw_words_per_epoch = c.cache.raw_words();
   po.epochs = 2;
-  po.quiet = true;
-  Progress progress(po);
+  RunControl progress(po, {});
   auto p = host_pipeline(plan, e);
   SKIP_WITHOUT_HOST_PIPELINE(p);
   for (uint32_t epoch = 0; epoch < 2; ++epoch) {
@@ -276,13 +277,12 @@ TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
   auto backend = make_cuda_host_backend(plan, init_embeddings(o.vocab, o.dim, 1));
   SKIP_WITHOUT_HOST_PIPELINE(backend);
   EXPECT_EQ(backend->name(), "cuda-host");
-  ProgressOptions po;
+  RunControlOptions po;
   po.words_per_epoch = c.cache.words();
   po.raw_words_per_epoch = c.cache.raw_words();
   po.epochs = 3;
-  po.quiet = true;
   std::vector<double> losses;
-  Progress progress(po);
+  RunControl progress(po, {});
   for (uint32_t epoch = 0; epoch < 3; ++epoch) {
     progress.start_epoch(epoch);
     TrainCursor cursor{epoch, {}};

@@ -5,9 +5,10 @@
 #include <cmath>
 #include <vector>
 
-#include "gemmvec/alias_table.h"
-#include "gemmvec/negative_sampling.h"
-#include "gemmvec/philox.h"
+#include "train/alias_table.h"
+#include "math/negative_sampling.h"
+#include "math/sampling.h"
+#include "math/philox.h"
 
 namespace gemmvec {
 namespace {

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "gemmvec/config.h"
-#include "gemmvec/corpus_reader.h"
-#include "gemmvec/token_cache.h"
-#include "gemmvec/vocab.h"
+#include "data/corpus_reader.h"
+#include "data/token_cache.h"
+#include "data/vocab.h"
 
 namespace gemmvec::test {
 

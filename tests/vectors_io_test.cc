@@ -16,6 +16,7 @@
 #include <string>
 
 #include "gemmvec/config.h"
+#include "base/atomic_file.h"
 #include "gemmvec/vectors_io.h"
 
 namespace gemmvec {

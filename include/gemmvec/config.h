@@ -1,27 +1,12 @@
 // gemmvec: the resolved run configuration (YAML sections data, vocab, model, train, output, eval).
 #pragma once
 #include <cstdint>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "gemmvec/errors.h"
+
 namespace gemmvec {
-
-// A usage error: bad config, bad flag, bad value. The CLI prints it on one line and exits 2.
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// An input error: a file missing, unreadable or malformed. One line, exit 1.
-struct InputError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
-
-// Out of resources: not enough memory for the model, no space left on the disk. One line,
-// exit 3.
-struct ResourceError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 enum class ModelType { kSkipGram, kCbow };
 
@@ -113,6 +98,8 @@ void validate(const Config& config);
 std::string to_yaml(const Config& config);
 // A commented template with every key and its default (`gemmvec init`).
 std::string config_template();
+// train.threads as used: 0 is every hardware thread; a deterministic run uses one.
+uint32_t resolved_threads(const TrainConfig& train);
 // The candidate closest to `word` by edit distance, for "did you mean" hints ("" if none).
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 

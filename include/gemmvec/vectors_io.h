@@ -4,7 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "gemmvec/atomic_file.h"
 
 namespace gemmvec {
 

@@ -42,11 +42,6 @@ std::string version();
 // quiet), checks that every input file exists, and trains.
 int run_training(const Config& config, bool quiet, Checkpoint* resume);
 
-// What `gemmvec eval --json` prints for a vectors file (word2vec binary or text, fastText's
-// .vec): one object per analogy and similarity file. `bench` scores every tool with it.
-nlohmann::ordered_json eval_report(const std::string& path, const std::vector<std::string>& analogy,
-                                   const std::vector<std::string>& similarity, size_t top_n);
-
 // Each command takes the arguments after its name and returns the exit code; usage errors
 // are thrown as UsageError.
 int cmd_train(const std::vector<std::string>& args);

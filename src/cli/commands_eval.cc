@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "eval/scores.h"
 #include "gemmvec/config.h"
 #include "gemmvec/evaluation.h"
 #include "gemmvec/vectors_io.h"
@@ -41,29 +42,6 @@ void print_neighbours(const std::vector<std::pair<std::string, float>>& words) {
 
 }  // namespace
 
-nlohmann::ordered_json eval_report(const std::string& path, const std::vector<std::string>& analogy,
-                                   const std::vector<std::string>& similarity, size_t top_n) {
-  const VectorIndex index(load_word2vec(path));
-  nlohmann::ordered_json report = {{"vectors", path}, {"words", index.size()}, {"dim", index.dim()},
-                           {"analogy_top_n", top_n}, {"analogy", nlohmann::ordered_json::array()},
-                           {"similarity", nlohmann::ordered_json::array()}};
-  for (const std::string& file : analogy) {
-    const AnalogyScore s = evaluate_analogy(index, file, top_n);
-    report["analogy"].push_back({{"file", file}, {"semantic", s.semantic()}, {"syntactic", s.syntactic()},
-                                 {"total", s.total()}, {"coverage", s.coverage()},
-                                 {"semantic_correct", s.semantic_correct}, {"semantic_total", s.semantic_total},
-                                 {"syntactic_correct", s.syntactic_correct}, {"syntactic_total", s.syntactic_total},
-                                 {"questions", s.questions}});
-  }
-  for (const std::string& file : similarity) {
-    const SimilarityScore s = evaluate_similarity(index, file);
-    const double coverage = s.pairs_total ? 100.0 * s.pairs_used / s.pairs_total : 0;
-    report["similarity"].push_back({{"file", file}, {"spearman", s.spearman}, {"coverage", coverage},
-                                    {"pairs_used", s.pairs_used}, {"pairs_total", s.pairs_total}});
-  }
-  return report;
-}
-
 int cmd_eval(const std::vector<std::string>& argv) {
   const Args args = parse_args(
       argv, {{"--analogy", true}, {"--similarity", true}, {"--top-n", true}, {"--json", false}}, "eval");
@@ -82,17 +60,7 @@ int cmd_eval(const std::vector<std::string>& argv) {
 
   const std::string& path = args.positional[0];
   const nlohmann::ordered_json report = eval_report(path, analogy, similarity, top_n);
-  if (!json) {
-    for (const auto& s : report["analogy"])
-      fmt::print("analogy {}: semantic {:.2f}%  syntactic {:.2f}%  total {:.2f}%  coverage {:.2f}% ({} of {})\n",
-                 s["file"].get<std::string>(), s["semantic"].get<double>(), s["syntactic"].get<double>(),
-                 s["total"].get<double>(), s["coverage"].get<double>(),
-                 s["semantic_total"].get<uint64_t>() + s["syntactic_total"].get<uint64_t>(), s["questions"].get<uint64_t>());
-    for (const auto& s : report["similarity"])
-      fmt::print("similarity {}: spearman {:.4f}  coverage {:.2f}% ({} of {} pairs)\n", s["file"].get<std::string>(),
-                 s["spearman"].get<double>(), s["coverage"].get<double>(), s["pairs_used"].get<uint64_t>(),
-                 s["pairs_total"].get<uint64_t>());
-  }
+  if (!json) fmt::print("{}", scores_text(report));
   if (json) fmt::print("{}\n", report.dump(2));
   return 0;
 }

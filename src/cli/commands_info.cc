@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
-#include "gemmvec/backend.h"
+#include "run/backends.h"
 #include "gemmvec/config.h"
 
 namespace gemmvec::cli {
@@ -65,7 +65,7 @@ int cmd_info(const std::vector<std::string>& argv) {
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("info takes no arguments");
-  const std::string reason = cuda_unavailable_reason();
+  const std::string reason = find_backend("cuda").unavailable();
   fmt::print("gemmvec   {}\n", version());
   fmt::print("backends  cpu, cuda-host{}\n", cuda_built() ? ", cuda" : "");
   fmt::print("cuda      {}\n", reason.empty() ? "a usable device is present (train.backend: auto picks cuda)" : reason);

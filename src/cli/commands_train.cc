@@ -13,8 +13,8 @@
 #include "commands.h"
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
-#include "gemmvec/file_errors.h"
-#include "gemmvec/token_cache.h"
+#include "base/file_errors.h"
+#include "data/token_cache.h"
 #include "gemmvec/trainer.h"
 
 namespace gemmvec::cli {

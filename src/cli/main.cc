@@ -7,9 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "base/parse_number.h"
 #include "commands.h"
 #include "gemmvec/config.h"
-#include "gemmvec/interrupt.h"
+#include "base/interrupt.h"
 
 namespace gemmvec::cli {
 
@@ -81,12 +82,9 @@ Args parse_args(const std::vector<std::string>& args, const std::vector<OptionSp
 }
 
 uint64_t parse_count(const std::string& option, const std::string& text) {
-  uint64_t v = 0;
-  const bool ok = !text.empty() && text.size() <= 18 &&
-                  text.find_first_not_of("0123456789") == std::string::npos;
-  if (ok) v = std::stoull(text);
-  if (!ok) throw UsageError(fmt::format("{} expects a non-negative integer, got '{}'", option, text));
-  return v;
+  const std::optional<uint64_t> v = parse_unsigned(text);
+  if (!v) throw UsageError(fmt::format("{} expects a non-negative integer, got '{}'", option, text));
+  return *v;
 }
 
 std::string version() {
@@ -172,18 +170,18 @@ int main(int argc, char** argv) {
     return 128 + e.signal;
   } catch (const gemmvec::UsageError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
-    return 2;
+    return gemmvec::kExitUsage;
   } catch (const gemmvec::InputError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
-    return 1;
+    return gemmvec::kExitInput;
   } catch (const gemmvec::ResourceError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
-    return 3;
+    return gemmvec::kExitResource;
   } catch (const std::bad_alloc&) {
     fmt::print(stderr, "gemmvec: out of memory (lower model.dim or the vocab size, or free memory)\n");
-    return 3;
-  } catch (const std::exception& e) {
+    return gemmvec::kExitResource;
+  } catch (const std::exception& e) {  // DeviceError and anything else
     fmt::print(stderr, "gemmvec: {}\n", e.what());
-    return 1;
+    return gemmvec::kExitInput;
   }
 }

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "checkpoint_runs.h"
-#include "gemmvec/backend.h"
+#include "pipeline_backend.h"
 
 namespace gemmvec {
 namespace {

@@ -11,7 +11,7 @@
 #include <fstream>
 #include <string>
 
-#include "gemmvec/backend.h"
+#include "pipeline_backend.h"
 #include "gemmvec/config.h"
 #include "gemmvec/trainer.h"
 #include "pipeline.h"

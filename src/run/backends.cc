@@ -1,0 +1,48 @@
+// gemmvec: the table of backends.
+#include "run/backends.h"
+
+#include <fmt/core.h>
+
+#include "cpu/cpu_backend.h"
+#include "pipeline_backend.h"
+
+namespace gemmvec {
+namespace {
+
+std::string always_available() { return ""; }
+
+}  // namespace
+
+const std::vector<BackendEntry>& backends() {
+  static const std::vector<BackendEntry> table = {
+      {"cpu", kCpuDefaults, always_available, make_cpu_backend},
+      {"cuda", kPipelineDefaults, cuda_unavailable_reason, make_cuda_backend},
+      {"cuda-host", kPipelineDefaults, cuda_host_unavailable_reason, make_cuda_host_backend},
+  };
+  return table;
+}
+
+const BackendEntry& find_backend(const std::string& name) {
+  std::vector<std::string> names;
+  for (const BackendEntry& b : backends()) {
+    if (name == b.name) return b;
+    names.emplace_back(b.name);
+  }
+  throw UsageError(fmt::format("unknown backend '{}' (did you mean '{}'?)", name, closest_match(name, names)));
+}
+
+const BackendEntry& choose_backend(const std::string& asked) {
+  if (asked == "auto") {
+    const std::string why = cuda_unavailable_reason();
+    if (why.empty()) return find_backend("cuda");
+    fmt::print(stderr, "gemmvec: using the cpu backend: {}\n", why);
+    return find_backend("cpu");
+  }
+  const BackendEntry& b = find_backend(asked);
+  if (const std::string why = b.unavailable(); !why.empty())
+    throw DeviceError(fmt::format("train.backend is {} but {} (use train.backend: cpu{})", b.name, why,
+                                  std::string(b.name) == "cuda" ? " or cuda-host" : ""));
+  return b;
+}
+
+}  // namespace gemmvec

@@ -1,0 +1,39 @@
+// gemmvec: the progress sinks: the terminal line and the JSON-lines metrics log.
+#include "run/progress_sink.h"
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace gemmvec {
+
+TerminalProgress::TerminalProgress() : tty_(isatty(STDERR_FILENO)) {}
+
+void TerminalProgress::update(const ProgressSample& s) {
+  std::fprintf(stderr, "%sepoch %u/%u  %5.1f%%  %8.0f words/s  lr %.6f  loss %.4f  eta %5.0fs%s",
+               tty_ ? "\r" : "", s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
+               s.eta_seconds, tty_ && !s.final ? "" : "\n");
+  std::fflush(stderr);
+}
+
+MetricsLog::MetricsLog(const std::string& path, bool append) {
+  file_ = std::fopen(path.c_str(), append ? "a" : "w");
+  if (!file_) std::fprintf(stderr, "gemmvec: cannot write metrics log %s (check the folder exists)\n", path.c_str());
+}
+
+MetricsLog::~MetricsLog() {
+  if (file_) std::fclose(file_);
+}
+
+void MetricsLog::update(const ProgressSample& s) {
+  if (!file_) return;
+  const nlohmann::ordered_json line = {{"seconds", s.seconds},       {"epoch", s.epoch},
+                                       {"progress", s.fraction},     {"words", s.raw_words},
+                                       {"words_per_sec", s.words_per_second}, {"pairs", s.pairs},
+                                       {"lr", s.lr},                 {"loss", s.loss}};
+  const std::string text = line.dump() + "\n";
+  std::fwrite(text.data(), 1, text.size(), file_);
+  std::fflush(file_);
+}
+
+}  // namespace gemmvec

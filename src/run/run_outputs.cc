@@ -1,0 +1,86 @@
+// gemmvec: the outputs of a completed run.
+#include "run/run_outputs.h"
+
+#include <filesystem>
+
+#include <fmt/core.h>
+#include <nlohmann/json.hpp>
+
+#include "base/atomic_file.h"
+#include "eval/scores.h"
+#include "gemmvec/vectors_io.h"
+
+namespace gemmvec {
+namespace {
+
+std::string with_extension(const std::string& path, const std::string& ext) {
+  return std::filesystem::path(path).replace_extension(ext).string();
+}
+
+WordVectors to_word_vectors(const Vocab& vocab, Embeddings&& m) {
+  WordVectors v;
+  v.words = vocab.words();
+  v.dim = m.dim;
+  v.data = std::move(m.in);
+  return v;
+}
+
+void print_neighbours(const VectorIndex& index, const std::vector<std::string>& words) {
+  for (const auto& word : words) {
+    const int64_t id = index.find(word);
+    if (id < 0) {
+      fmt::print("{}: not in the vocabulary\n", word);
+      continue;
+    }
+    std::string line;
+    for (const auto& [w, cos] : index.nearest(index.unit_row(id), 8, {id})) line += fmt::format(" {} ({:.3f})", w, cos);
+    fmt::print("{}:{}\n", word, line);
+  }
+}
+
+// The neighbours and scores the config asks for, printed; the scores returned for OUT.json.
+nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors) {
+  const EvalConfig& eval = config.eval;
+  if (eval.analogy.empty() && eval.similarity.empty() && eval.neighbours.empty())
+    return nlohmann::ordered_json::object();
+  const VectorIndex index(vectors);
+  print_neighbours(index, eval.neighbours);
+  const nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n);
+  fmt::print("{}", scores_text(scores));
+  return scores;
+}
+
+}  // namespace
+
+void create_output_folders(const Config& config) {
+  for (const std::string& file : {config.output.path, config.output.metrics, config.output.vocab, checkpoint_path(config)})
+    if (auto dir = std::filesystem::path(file).parent_path(); !file.empty() && !dir.empty())
+      std::filesystem::create_directories(dir);
+}
+
+void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
+                       size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0) {
+  const WordVectors vectors = to_word_vectors(vocab, std::move(model));
+  const std::string& out = config.output.path;
+  if (config.output.format != "txt") save_word2vec_binary(out, vectors);
+  if (config.output.format == "txt") save_word2vec_text(out, vectors);
+  if (config.output.format == "both") save_word2vec_text(with_extension(out, ".txt"), vectors);
+  if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
+  if (config.output.save_config) write_file_atomic(out + ".yaml", to_yaml(config));
+  fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
+             vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second);
+
+  nlohmann::ordered_json report = {{"backend", summary.backend}, {"train_seconds", summary.train_seconds},
+                                   {"raw_words_per_epoch", summary.raw_words}, {"epochs", plan.epochs},
+                                   {"words_per_second", summary.words_per_second}, {"final_loss", summary.final_loss},
+                                   {"vocab", vocab.size()}, {"dim", plan.dim}, {"threads", plan.threads},
+                                   {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
+                                   {"batch_words", plan.batch_words}};
+  report["device_memory_mb"] = device_bytes ? nlohmann::ordered_json(device_bytes / 1048576.0) : nlohmann::ordered_json(nullptr);
+  report["scores"] = evaluate(config, vectors);
+  summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report["total_seconds"] = summary.total_seconds;
+  write_file_atomic(out + ".json", report.dump(2) + "\n");
+}
+
+}  // namespace gemmvec

@@ -1,0 +1,21 @@
+// gemmvec: what a finished run writes: the vectors (word2vec .bin/.txt), the vocab, the resolved
+// config, the neighbours and scores it prints, and the run summary OUT.json.
+#pragma once
+#include <chrono>
+#include <cstddef>
+
+#include "data/vocab.h"
+#include "gemmvec/embeddings.h"
+#include "gemmvec/trainer.h"
+#include "train/train_plan.h"
+
+namespace gemmvec {
+
+// Creates the folders of every output path of the config.
+void create_output_folders(const Config& config);
+
+// Writes the outputs of a completed run and fills summary.total_seconds (from t0).
+void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
+                       size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0);
+
+}  // namespace gemmvec

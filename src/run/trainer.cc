@@ -1,0 +1,140 @@
+// gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing when asked),
+// write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
+#include "gemmvec/trainer.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/core.h>
+
+#include "base/interrupt.h"
+#include "data/token_cache.h"
+#include "run/backends.h"
+#include "run/run_control.h"
+#include "run/run_outputs.h"
+
+namespace gemmvec {
+namespace {
+
+void check_resume(const Checkpoint& resume, const PreparedCorpus& corpus, const std::string& ckpt) {
+  if (resume.stream_tokens != corpus.tokens.size() || resume.stream_words != corpus.tokens.words())
+    throw InputError(fmt::format("{}: the corpus has changed since this checkpoint was written ({} words then, {} now); "
+                                 "resume needs the data it was trained on", ckpt, resume.stream_words,
+                                 corpus.tokens.words()));
+}
+
+Embeddings initial_model(Checkpoint* resume, const PreparedCorpus& corpus, const TrainPlan& plan,
+                         const std::string& ckpt) {
+  Embeddings init = resume ? std::move(resume->model) : init_embeddings(corpus.vocab.size(), plan.dim, plan.seed);
+  if (init.rows != corpus.vocab.size() || init.dim != plan.dim)
+    throw InputError(fmt::format("{}: the checkpoint holds {} x {} matrices, the run needs {} x {} (resume with the "
+                                 "data and model.dim it was written with)", ckpt, init.rows, init.dim,
+                                 corpus.vocab.size(), plan.dim));
+  return init;
+}
+
+RunControlOptions control_options(const Config& config, const PreparedCorpus& corpus, const TrainPlan& plan,
+                                  const Checkpoint* resume, bool terminal) {
+  RunControlOptions o;
+  o.alpha = config.alpha();
+  o.min_alpha_ratio = config.model.min_alpha_ratio;
+  o.words_per_epoch = corpus.tokens.words();
+  o.raw_words_per_epoch = corpus.tokens.raw_words();
+  o.epochs = plan.epochs;
+  o.sample_seconds = terminal ? 0.25 : config.train.progress_seconds;
+  o.checkpoint_seconds = config.train.checkpoint_minutes * 60;
+  if (resume) {
+    o.words_done = resume->words_done;
+    o.loss_sum = resume->loss_sum;
+    o.loss_pairs = resume->loss_pairs;
+    o.seconds_before = resume->train_seconds;
+  }
+  return o;
+}
+
+void print_start(const std::string& backend, const TrainPlan& plan) {
+  const bool cpu = backend == "cpu";
+  fmt::print(stderr, "gemmvec: backend {}{}, group {} positions, K {} negatives{}\n", backend,
+             cpu ? fmt::format(", {} threads", plan.threads) : "", plan.group_size, plan.group_negatives,
+             cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
+}
+
+// The epochs from the cursor on; at each pause the checkpoint is written, and a signal ends
+// the run (Interrupted) after it.
+void train_epochs(const Config& config, const std::string& backend_name, Backend& backend,
+                  const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control) {
+  const std::string ckpt = checkpoint_path(config);
+  const InterruptHandlers handlers;
+  while (cursor.epoch < epochs) {
+    control.start_epoch(cursor.epoch);
+    if (backend.train_epoch(corpus.tokens, cursor, control)) {
+      ++cursor.epoch;
+      cursor.shards.clear();
+    }
+    if (!control.should_pause()) continue;
+    Checkpoint c{to_yaml(config), backend_name, cursor, control.words_done(), control.loss_sum(),
+                 control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(), {}};
+    backend.download(c.model);
+    save_checkpoint(ckpt, c);
+    if (const int sig = interrupt_signal())
+      throw Interrupted(fmt::format("stopped by signal {} at epoch {}: checkpoint written to {} (resume with: gemmvec "
+                                    "train --resume {})", sig, cursor.epoch + 1, ckpt, ckpt), sig);
+    fmt::print(stderr, "gemmvec: checkpoint written to {}\n", ckpt);
+    control.checkpoint_written();
+  }
+}
+
+}  // namespace
+
+std::string checkpoint_path(const Config& config) {
+  return config.output.checkpoint.empty() ? config.output.path + ".ckpt" : config.output.checkpoint;
+}
+
+RunSummary train(const Config& config, Checkpoint* resume) {
+  validate(config);
+  const auto t0 = std::chrono::steady_clock::now();
+  create_output_folders(config);
+  PreparedCorpus corpus = prepare_corpus(config);
+  const std::string ckpt = checkpoint_path(config);
+  if (resume) check_resume(*resume, corpus, ckpt);
+
+  const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
+  RunSummary summary;
+  summary.backend = entry.name;
+  const TrainPlan plan = make_plan(config, corpus.vocab, entry.defaults);
+  print_start(summary.backend, plan);
+  std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
+
+  TrainCursor cursor;
+  if (resume) {
+    cursor = resume->cursor;
+    fmt::print(stderr, "gemmvec: resuming {} at epoch {}, {} words trained\n", ckpt, cursor.epoch + 1,
+               resume->words_done);
+  }
+  TerminalProgress terminal;
+  std::unique_ptr<MetricsLog> metrics;
+  std::vector<ProgressSink*> sinks{&terminal};
+  if (!config.output.metrics.empty()) {
+    metrics = std::make_unique<MetricsLog>(config.output.metrics, resume && resume->words_done > 0);
+    sinks.push_back(metrics.get());
+  }
+  RunControl control(control_options(config, corpus, plan, resume, terminal.is_terminal()), sinks);
+  train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control);
+  summary.train_seconds = control.finish();
+  summary.raw_words = corpus.tokens.raw_words();
+  summary.words_per_second = summary.train_seconds > 0
+      ? static_cast<double>(summary.raw_words) * plan.epochs / summary.train_seconds : 0;
+  summary.final_loss = control.mean_loss();
+
+  Embeddings m;
+  backend->download(m);
+  const size_t device_bytes = backend->device_bytes();
+  backend.reset();
+  write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
+  std::remove(ckpt.c_str());  // the run is complete: its outputs replace the checkpoint
+  return summary;
+}
+
+}  // namespace gemmvec

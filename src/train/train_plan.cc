@@ -1,0 +1,36 @@
+// gemmvec: resolving config and vocab into a training plan.
+#include "train/train_plan.h"
+
+#include "base/memory_budget.h"
+#include "math/negative_sampling.h"
+#include "math/sampling.h"
+
+namespace gemmvec {
+
+TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefaults& defaults) {
+  check_memory_budget(vocab.size(), config.model.dim);  // before any table or matrix is allocated
+  TrainPlan plan;
+  plan.type = config.model.type;
+  plan.dim = config.model.dim;
+  plan.window = config.model.window;
+  plan.negative = config.model.negative;
+  plan.group_size = config.train.group_size ? config.train.group_size : defaults.group_size;
+  plan.group_negatives = config.train.group_negatives ? config.train.group_negatives
+                         : defaults.group_negatives   ? defaults.group_negatives
+                                                     : config.model.negative;
+  plan.batch_words = config.train.batch_words ? config.train.batch_words : defaults.batch_words;
+  plan.row_update_cap = config.train.max_row_updates >= 0 ? static_cast<float>(config.train.max_row_updates)
+                                                         : defaults.row_update_cap;
+  plan.threads = resolved_threads(config.train);
+  plan.epochs = config.train.epochs;
+  plan.seed = config.train.seed;
+  plan.deterministic = config.train.deterministic;
+  plan.tf32 = config.train.tf32;
+  plan.keep.resize(vocab.size());
+  for (uint32_t w = 0; w < vocab.size(); ++w)
+    plan.keep[w] = keep_probability(vocab.count(w), vocab.total(), config.model.sample);
+  plan.noise = AliasTable(vocab.counts(), config.model.ns_exponent);
+  return plan;
+}
+
+}  // namespace gemmvec

@@ -1,0 +1,44 @@
+// gemmvec: what a backend needs to train: the resolved sampling settings and noise tables.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "train/alias_table.h"
+#include "gemmvec/config.h"
+#include "data/vocab.h"
+
+namespace gemmvec {
+
+// Settings every backend reads, with backend defaults for group and batch already resolved.
+struct TrainPlan {
+  ModelType type = ModelType::kSkipGram;
+  uint32_t dim = 100;
+  uint32_t window = 5;
+  uint32_t negative = 5;        // k
+  uint32_t group_size = 1;      // aligned corpus positions whose centers share negatives
+  uint32_t group_negatives = 5; // K
+  uint32_t batch_words = 0;
+  float row_update_cap = 0;     // 0: none; else a row's step update is scaled by min(1, cap / n)
+  uint32_t threads = 1;
+  uint32_t epochs = 5;
+  uint64_t seed = 1;
+  bool deterministic = false;
+  bool tf32 = false;
+  std::vector<float> keep;      // (vocab) subsampling keep probability per word
+  AliasTable noise;             // Q(w) ~ count^ns_exponent
+
+  float neg_weight() const { return static_cast<float>(negative) / static_cast<float>(group_negatives); }
+};
+
+// What a backend uses for the train.* keys left at 0 (or -1), chosen by measurement
+// (docs/tuning.md). group_negatives 0: K = k.
+struct BackendDefaults {
+  uint32_t group_size = 1, group_negatives = 0, batch_words = 0;
+  float row_update_cap = 0;
+};
+
+// Resolves config + vocab into a plan; train.group_size/group_negatives/batch_words of 0 and
+// train.max_row_updates of -1 take the backend's defaults. Checks the memory budget first.
+TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefaults& defaults);
+
+}  // namespace gemmvec
