@@ -16,7 +16,7 @@ struct Cublas {
   decltype(&cublasGetStatusString) status_string;
 };
 
-// Loads libcublas.so.<major of the toolkit built with> on first use; throws std::runtime_error
+// Loads libcublas.so.<major of the toolkit built with> on first use; throws DeviceError
 // naming the library and the fix if it or a symbol is missing.
 const Cublas& cublas();
 

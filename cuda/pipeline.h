@@ -24,8 +24,8 @@ namespace gemmvec::pipeline {
 
 // Memory ran out (device memory, or host memory in the host build): the pipeline turns this
 // into a message naming the sizes and the config keys that shrink them.
-struct DeviceOutOfMemory : std::runtime_error {
-  DeviceOutOfMemory(const std::string& what, size_t bytes) : std::runtime_error(what), bytes(bytes) {}
+struct DeviceOutOfMemory : ResourceError {
+  DeviceOutOfMemory(const std::string& what, size_t bytes) : ResourceError(what), bytes(bytes) {}
   size_t bytes;
 };
 
@@ -72,7 +72,7 @@ class Pipeline {
 
 // The host build (Thrust's host system, OpenBLAS); null if this gemmvec has no Thrust.
 std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial);
-// The CUDA build on device 0; throws std::runtime_error (one line) if it cannot run.
+// The CUDA build on device 0; throws DeviceError (one line) if it cannot run.
 std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial);
 // Empty if a CUDA device is usable, else why not.
 std::string cuda_problem();

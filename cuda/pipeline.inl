@@ -18,12 +18,12 @@ class GemmPipeline final : public pipeline::Pipeline {
   GemmPipeline(const TrainPlan& plan, Embeddings initial)
       : plan_(plan), ctx_(plan), rows_(initial.rows), d_(initial.dim) {
     if (initial.dim != plan.dim)
-      throw std::runtime_error("GEMM pipeline: initial matrices have dim " + std::to_string(initial.dim) +
+      throw InputError("GEMM pipeline: initial matrices have dim " + std::to_string(initial.dim) +
                                ", the plan " + std::to_string(plan.dim));
     if (plan.window == 0 || plan.group_size == 0 || plan.group_negatives == 0)
-      throw std::runtime_error("GEMM pipeline: window, group_size and group_negatives must be positive");
+      throw UsageError("GEMM pipeline: window, group_size and group_negatives must be positive");
     if (plan.keep.size() != rows_ || plan.noise.prob().size() != rows_)
-      throw std::runtime_error("GEMM pipeline: the plan's tables do not match the vocabulary size");
+      throw InputError("GEMM pipeline: the plan's tables do not match the vocabulary size");
     const size_t matrix = static_cast<size_t>(rows_) * d_;
     try {
       w_in_ = Buffer<float>(matrix);

@@ -2,7 +2,7 @@
 # gemmvec: installs the Debian packages the build and tests need, if any are missing; extra
 # package names given as arguments are installed too (scripts/fuzz.sh: clang and libFuzzer).
 set -euo pipefail
-pkgs=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libcli11-dev libfmt-dev nlohmann-json3-dev
+pkgs=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
       libopenblas-dev zlib1g-dev liblzma-dev libgtest-dev libbenchmark-dev xz-utils)
 pkgs+=("$@")
 # Thrust for the cuda-host backend when there is no CUDA toolkit.

@@ -1,4 +1,7 @@
 // gemmvec CLI: dispatch to the subcommands, the shared argument parser, and error -> exit code.
+// The parser is this small one rather than a library: the commands take a few options each,
+// word2vec.c's single-dash flags must pass through as they are, and an unknown option names the
+// closest one the way an unknown config key does.
 #include <cstdio>
 #include <exception>
 #include <new>
