@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "gemmvec/config.h"
+#include "gemmvec/errors.h"
 #include "base/file_errors.h"
 
 namespace gemmvec {

@@ -16,7 +16,7 @@
 
 #include <fmt/format.h>
 
-#include "gemmvec/config.h"
+#include "gemmvec/errors.h"
 
 namespace gemmvec {
 namespace {

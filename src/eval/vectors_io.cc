@@ -17,7 +17,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.h"
-#include "gemmvec/config.h"
+#include "gemmvec/errors.h"
 #include "base/file_errors.h"
 
 namespace gemmvec {
