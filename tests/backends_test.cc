@@ -47,8 +47,8 @@ TEST(Backends, AutoAndCudaWithoutAGpu) {
   EXPECT_STREQ(choose_backend("auto").name, "cpu");
   try {
     choose_backend("cuda");
-    FAIL() << "no DeviceError";
-  } catch (const DeviceError& e) {
+    FAIL() << "no UsageError";
+  } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()), "train.backend is cuda but " + why + " (use train.backend: cpu or cuda-host)");
   }
 }

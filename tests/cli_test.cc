@@ -191,5 +191,18 @@ TEST(Cli, SimilarAnalogyAndEvalOnTinyVectors) {
   EXPECT_EQ(r.exit_code, 2);
 }
 
+// Asked for the GPU on a machine without one: one line, exit 2, before the corpus is read (no
+// token cache is written).
+TEST(Cli, CudaWithoutAGpuIsRefusedBeforeTheData) {
+  const std::string cache = ::testing::TempDir() + "cli_cuda_cache." + std::to_string(::getpid());
+  const std::string corpus = temp_file("cli_cuda_corpus.txt", "a b c a b c a b\n");
+  const Result r = gemmvec("-train '" + corpus + "' -output '" + ::testing::TempDir() + "cli_cuda.bin' -min-count 1 --set train.backend=cuda --set data.cache_dir='" + cache + "' --quiet");
+  if (r.exit_code == 0) GTEST_SKIP() << "a usable GPU is present";
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_EQ(r.err.rfind("gemmvec: train.backend is cuda but ", 0), 0u) << r.err;
+  EXPECT_NE(access(cache.c_str(), F_OK), 0) << "the corpus was read into " << cache;
+}
+
 }  // namespace
 }  // namespace gemmvec

@@ -40,7 +40,7 @@ const BackendEntry& choose_backend(const std::string& asked) {
   }
   const BackendEntry& b = find_backend(asked);
   if (const std::string why = b.unavailable(); !why.empty())
-    throw DeviceError(fmt::format("train.backend is {} but {} (use train.backend: cpu{})", b.name, why,
+    throw UsageError(fmt::format("train.backend is {} but {} (use train.backend: cpu{})", b.name, why,
                                   std::string(b.name) == "cuda" ? " or cuda-host" : ""));
   return b;
 }

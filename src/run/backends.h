@@ -21,7 +21,8 @@ const std::vector<BackendEntry>& backends();
 // The entry of a backend by name; UsageError naming the closest one if there is none.
 const BackendEntry& find_backend(const std::string& name);
 // Resolves `auto` (cuda when a usable GPU is present, else cpu with a one-line note on stderr)
-// and checks the backend can run here: DeviceError naming why and the alternative if not.
+// and checks the backend can run here: a UsageError (a config that cannot run on this machine)
+// naming why and the alternative if not.
 const BackendEntry& choose_backend(const std::string& asked);
 
 }  // namespace gemmvec

@@ -95,12 +95,13 @@ std::string checkpoint_path(const Config& config) {
 RunSummary train(const Config& config, Checkpoint* resume) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
+  // A backend that cannot run here is refused before any data is read.
+  const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
   create_output_folders(config);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
   if (resume) check_resume(*resume, corpus, ckpt);
 
-  const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
   RunSummary summary;
   summary.backend = entry.name;
   const TrainPlan plan = make_plan(config, corpus.vocab, entry.defaults);
