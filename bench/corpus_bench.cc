@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "data/corpus_reader.h"
-#include "data/vocab.h"
+#include "data/word_index.h"
 
 namespace gemmvec {
 namespace {

@@ -16,6 +16,7 @@
 #include "data/token_cache.h"
 #include "gemmvec/vectors_io.h"
 #include "data/vocab.h"
+#include "../tests/count_oracle.h"
 
 namespace fs = std::filesystem;
 using namespace std::string_literals;
@@ -100,7 +101,7 @@ int main(int argc, char** argv) {
   // vocab, token cache: from a tiny corpus.
   write(tmp / "corpus.txt", text);
   gemmvec::Vocab vocab = gemmvec::Vocab::from_counts(
-      gemmvec::count_words({(tmp / "corpus.txt").string()}, 1000, 100), 1, 0);
+      gemmvec::test::count_words({(tmp / "corpus.txt").string()}, 1000, 100), 1, 0);
   vocab.save((tmp / "words.vocab").string());
   write(dir / "vocab/words.vocab", read(tmp / "words.vocab"));
   write(dir / "vocab/counts.vocab", "</s> 10\nthe 3\ndog 2\n");

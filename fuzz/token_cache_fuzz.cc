@@ -5,6 +5,7 @@
 #include <string>
 
 #include "fuzz_util.h"
+#include "data/corpus_cache.h"
 #include "data/token_cache.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

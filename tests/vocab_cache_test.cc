@@ -16,10 +16,14 @@
 #include <vector>
 
 #include "gemmvec/config.h"
+#include "data/corpus_cache.h"
 #include "data/corpus_reader.h"
+#include "data/prepare.h"
 #include "data/token_cache.h"
 #include "data/vocab.h"
+#include "data/word_index.h"
 
+#include "count_oracle.h"
 #include "test_files.h"
 
 namespace gemmvec {

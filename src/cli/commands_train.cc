@@ -14,7 +14,7 @@
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
 #include "base/file_errors.h"
-#include "data/token_cache.h"
+#include "data/prepare.h"
 #include "gemmvec/trainer.h"
 
 namespace gemmvec::cli {

@@ -51,20 +51,4 @@ class TokenCache {
   uint64_t raw_words_ = 0;
 };
 
-// The prepared corpus a run trains on: vocab plus token cache.
-struct PreparedCorpus {
-  Vocab vocab;
-  TokenCache tokens;
-};
-
-// Builds or reuses the vocab and token cache for config.data/config.vocab: from
-// config.data.tokens if set (PREFIX.vocab + PREFIX.tokens), else from the corpus files,
-// caching under data.cache_dir keyed by the files (path, size, mtime) and the vocab settings.
-PreparedCorpus prepare_corpus(const Config& config);
-
-// `gemmvec prepare`: writes PREFIX.vocab and PREFIX.tokens. One pass over the text (counting
-// while writing first-seen ids to the token file, then a sequential renumbering of that binary
-// file), in memory bounded by the count table (data.max_count_table; pruned as word2vec.c does).
-void prepare_to_prefix(const Config& config, const std::string& prefix);
-
 }  // namespace gemmvec

@@ -10,7 +10,7 @@
 #include <fmt/core.h>
 
 #include "base/interrupt.h"
-#include "data/token_cache.h"
+#include "data/corpus_cache.h"
 #include "run/backends.h"
 #include "run/run_control.h"
 #include "run/run_outputs.h"
