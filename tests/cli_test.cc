@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gemmvec/config.h"
+#include "test_files.h"
 
 namespace gemmvec {
 namespace {
@@ -202,6 +203,20 @@ TEST(Cli, CudaWithoutAGpuIsRefusedBeforeTheData) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.rfind("gemmvec: train.backend is cuda but ", 0), 0u) << r.err;
   EXPECT_NE(access(cache.c_str(), F_OK), 0) << "the corpus was read into " << cache;
+}
+
+// A learning rate far too high makes the loss NaN: the run stops with exit 4 and one line naming
+// the knob, and writes no vectors, no summary and no config copy.
+TEST(Cli, DivergedRunWritesNoVectors) {
+  const std::string dir = ::testing::TempDir() + "cli_diverged." + std::to_string(::getpid()) + "/";
+  ::mkdir(dir.c_str(), 0755);
+  test::write_file(dir + "c.txt", test::corpus_head(std::string(GEMMVEC_SOURCE_DIR) + "/data/corpus/enwikinews.txt.xz", 3000));
+  const Result r = gemmvec("-train '" + dir + "c.txt' -output '" + dir + "v.bin' -min-count 2 -iter 1 -threads 1 -alpha 5 --quiet --set data.cache_dir='" + dir + "cache' --set train.backend=cpu");
+  EXPECT_EQ(r.exit_code, 4) << r.err;
+  EXPECT_NE(r.err.find("gemmvec: training diverged in epoch 1 after "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("(lower model.alpha, now 5)"), std::string::npos) << r.err;
+  for (const char* out : {"v.bin", "v.bin.json", "v.bin.yaml"})
+    EXPECT_NE(access((dir + out).c_str(), F_OK), 0) << out << " was written";
 }
 
 }  // namespace

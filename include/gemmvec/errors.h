@@ -28,6 +28,12 @@ struct DeviceError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// The loss or the vectors became NaN or infinite: the run stops, writes no vectors and keeps
+// its last checkpoint. Exit 4.
+struct TrainingDiverged : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // The run stopped on SIGINT/SIGTERM after writing its checkpoint. Exit 128 + signal.
 struct Interrupted : std::runtime_error {
   Interrupted(const std::string& what, int sig) : std::runtime_error(what), signal(sig) {}
@@ -40,6 +46,7 @@ enum ExitCode : int {
   kExitInput = 1,     // InputError, DeviceError, any other failure
   kExitUsage = 2,     // UsageError
   kExitResource = 3,  // ResourceError, std::bad_alloc
+  kExitDiverged = 4,  // TrainingDiverged
 };
 
 }  // namespace gemmvec

@@ -177,6 +177,9 @@ int main(int argc, char** argv) {
   } catch (const gemmvec::InputError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
     return gemmvec::kExitInput;
+  } catch (const gemmvec::TrainingDiverged& e) {
+    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    return gemmvec::kExitDiverged;
   } catch (const gemmvec::ResourceError& e) {
     fmt::print(stderr, "gemmvec: {}\n", e.what());
     return gemmvec::kExitResource;

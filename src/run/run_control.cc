@@ -2,6 +2,8 @@
 // signal check behind TrainControl.
 #include "run/run_control.h"
 
+#include <cmath>
+
 #include "base/interrupt.h"
 #include "math/sampling.h"
 
@@ -22,7 +24,7 @@ double RunControl::seconds() const {
 }
 
 bool RunControl::should_pause() const {
-  if (interrupt_signal() != 0) return true;
+  if (interrupt_signal() != 0 || diverged()) return true;
   if (opt_.checkpoint_seconds <= 0) return false;
   std::lock_guard<std::mutex> lock(mu_);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count() >=
@@ -55,6 +57,7 @@ uint64_t RunControl::loss_pairs() const {
 }
 
 void RunControl::report(uint64_t words, double loss, uint64_t pairs) {
+  if (!std::isfinite(loss)) diverged_.store(true, std::memory_order_relaxed);
   words_.fetch_add(words, std::memory_order_relaxed);
   pairs_.fetch_add(pairs, std::memory_order_relaxed);
   std::lock_guard<std::mutex> lock(mu_);

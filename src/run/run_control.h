@@ -34,7 +34,10 @@ class RunControl final : public TrainControl {
 
   float lr() const override;
   void report(uint64_t words, double loss, uint64_t pairs) override;
+  // Also true once a report's loss is NaN or infinite (diverged()).
   bool should_pause() const override;
+  // A backend reported a loss that is not finite: the run must stop without writing vectors.
+  bool diverged() const { return diverged_.load(std::memory_order_relaxed); }
 
   void start_epoch(uint32_t epoch);
   // The checkpoint was written: the next one is due a period from now.
@@ -55,6 +58,7 @@ class RunControl final : public TrainControl {
   std::vector<ProgressSink*> sinks_;
   std::atomic<uint64_t> words_{0};
   std::atomic<uint64_t> pairs_{0};
+  std::atomic<bool> diverged_{false};
   double loss_ = 0;           // guarded by mu_
   uint64_t loss_pairs_ = 0;   // guarded by mu_
   double window_loss_ = 0;    // since the last sample

@@ -3,6 +3,7 @@
 #include "gemmvec/trainer.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -61,6 +62,19 @@ void print_start(const std::string& backend, const TrainPlan& plan) {
              cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
 }
 
+[[noreturn]] void throw_diverged(const Config& config, uint32_t epoch, uint64_t words) {
+  throw TrainingDiverged(fmt::format(
+      "training diverged in epoch {} after {} words (the loss or the vectors are NaN or infinite); no vectors written "
+      "(lower model.alpha, now {}{})", epoch + 1, words, config.alpha(),
+      config.train.backend == "cpu" ? "" : ", or train.max_row_updates or train.batch_words for the GEMM pipeline"));
+}
+
+bool all_finite(const std::vector<float>& v) {
+  for (float x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
 // The epochs from the cursor on; at each pause the checkpoint is written, and a signal ends
 // the run (Interrupted) after it.
 void train_epochs(const Config& config, const std::string& backend_name, Backend& backend,
@@ -74,6 +88,7 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
       cursor.shards.clear();
     }
     if (!control.should_pause()) continue;
+    if (control.diverged()) throw_diverged(config, cursor.epoch, control.words_done());
     Checkpoint c{to_yaml(config), backend_name, cursor, control.words_done(), control.loss_sum(),
                  control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(), {}};
     backend.download(c.model);
@@ -131,6 +146,9 @@ RunSummary train(const Config& config, Checkpoint* resume) {
 
   Embeddings m;
   backend->download(m);
+  // A diverged run is never written: its rows, not only its sampled loss, must be finite.
+  if (control.diverged() || !all_finite(m.in) || !all_finite(m.out))
+    throw_diverged(config, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
   write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
