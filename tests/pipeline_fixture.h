@@ -1,16 +1,22 @@
-// gemmvec tests: what the GEMM pipeline's tests share (CPU and GPU): a synthetic vocabulary and
-// token stream, random matrices that are never zero, an independent float64 reference of one
-// batch step exactly as docs/algorithm.md states it, and a tolerance check that prints the
-// first mismatches.
+// gemmvec tests: what the GEMM pipeline's tests (CPU and GPU) and the cpu backend's draw tests
+// share: a synthetic vocabulary and token stream (and a token cache of it), random matrices that
+// are never zero, an independent expansion of the draws and a float64 reference of one batch
+// step exactly as docs/algorithm.md states them, and a tolerance check that prints the first
+// mismatches.
 #pragma once
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
+#include <sstream>
+#include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "train/alias_table.h"
@@ -19,6 +25,7 @@
 #include "math/sampling.h"
 #include "math/philox.h"
 #include "data/token_cache.h"
+#include "data/vocab.h"
 #include "train/train_plan.h"
 
 namespace gemmvec::test {
@@ -81,6 +88,42 @@ inline std::vector<uint32_t> synthetic_tokens(const std::vector<uint64_t>& count
     done += l;
   }
   return t;
+}
+
+// synthetic_tokens as text, words named w<id>, a line per sentence.
+inline std::string synthetic_text(uint32_t vocab, size_t words, uint32_t seed) {
+  const auto counts = zipf_counts(vocab);
+  const auto t = synthetic_tokens(counts, words, 30, seed);
+  std::string s;
+  for (uint32_t w : t) s += w == kSentenceBreak ? std::string("\n") : "w" + std::to_string(w) + " ";
+  return s;
+}
+
+// A real token cache of some text, for what trains through TokenCache.
+struct CacheOnDisk {
+  std::string dir;
+  TokenCache cache;
+  Vocab vocab;
+};
+
+// Writes `text` under the test temp dir in a folder named by `name` (unique per test: ctest runs
+// tests side by side) and builds its token cache, every word in the vocab.
+inline CacheOnDisk cache_from_text(const std::string& text, const std::string& name) {
+  CacheOnDisk c;
+  c.dir = ::testing::TempDir() + "/gemmvec_pipeline_" + name;
+  std::string cmd = "mkdir -p " + c.dir;
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + c.dir);
+  const std::string corpus = c.dir + "/corpus.txt";
+  std::ofstream(corpus) << text;
+  std::unordered_map<std::string, uint64_t> counts;
+  std::istringstream in(text);
+  std::string w;
+  while (in >> w) ++counts[w];
+  c.vocab = Vocab::from_counts(counts, 1, 0);
+  DataConfig data;
+  TokenCache::build({corpus}, c.vocab, data, c.dir + "/corpus.tokens");
+  c.cache = TokenCache::open(c.dir + "/corpus.tokens");
+  return c;
 }
 
 // Values of either sign with magnitude in [0.1, 1] * c, c chosen so that scores are O(1).
@@ -162,6 +205,22 @@ inline RefExpansion reference_expansion(const TrainPlan& plan, const uint32_t* t
   }
   flush();
   return x;
+}
+
+// The pairs of an expansion as (center, context) positions, one per context word in CBOW too:
+// what a backend's trace records.
+struct FlatPairs {
+  std::vector<uint64_t> center, context;
+};
+
+inline FlatPairs flat_pairs(const RefExpansion& x) {
+  FlatPairs f;
+  for (const ExpandedPair& p : x.pairs)
+    for (uint64_t c : p.context_pos) {
+      f.center.push_back(p.center_pos);
+      f.context.push_back(c);
+    }
+  return f;
 }
 
 struct RefModel {

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <unordered_map>
@@ -36,14 +35,9 @@ std::unique_ptr<pipeline::Pipeline> host_pipeline(const TrainPlan& plan, Embeddi
 // Checks the trace of a step against the reference's kept words, pairs and negatives.
 void expect_same_draws(const StepTrace& t, const test::RefExpansion& x, uint32_t K) {
   ASSERT_EQ(t.kept, x.kept);
-  std::vector<uint64_t> center, context;
-  for (const auto& p : x.pairs)
-    for (uint64_t c : p.context_pos) {
-      center.push_back(p.center_pos);
-      context.push_back(c);
-    }
-  ASSERT_EQ(t.pair_center, center);
-  ASSERT_EQ(t.pair_context, context);
+  const test::FlatPairs flat = test::flat_pairs(x);
+  ASSERT_EQ(t.pair_center, flat.center);
+  ASSERT_EQ(t.pair_context, flat.context);
   ASSERT_EQ(t.groups.size(), x.negatives.size());
   for (size_t g = 0; g < t.groups.size(); ++g) {
     const auto it = x.negatives.find(t.groups[g]);
@@ -187,41 +181,8 @@ TEST(PipelineBatches, CutsAtSentenceBreaks) {
   EXPECT_EQ(pipeline::split_point(one.data(), 0, one.size()), one.size());
 }
 
-// Writes tokens as text, builds a real token cache from it, and returns the cache.
-struct CacheOnDisk {
-  std::string dir;
-  TokenCache cache;
-  Vocab vocab;
-};
-
-CacheOnDisk cache_from_text(const std::string& text, const std::string& name) {
-  CacheOnDisk c;
-  c.dir = ::testing::TempDir() + "/gemmvec_pipeline_" + name;
-  std::string cmd = "mkdir -p " + c.dir;
-  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("cannot create " + c.dir);
-  const std::string corpus = c.dir + "/corpus.txt";
-  std::ofstream(corpus) << text;
-  std::unordered_map<std::string, uint64_t> counts;
-  std::istringstream in(text);
-  std::string w;
-  while (in >> w) ++counts[w];
-  c.vocab = Vocab::from_counts(counts, 1, 0);
-  DataConfig data;
-  TokenCache::build({corpus}, c.vocab, data, c.dir + "/corpus.tokens");
-  c.cache = TokenCache::open(c.dir + "/corpus.tokens");
-  return c;
-}
-
-std::string synthetic_text(uint32_t vocab, size_t words, uint32_t seed) {
-  const auto counts = test::zipf_counts(vocab);
-  const auto t = test::synthetic_tokens(counts, words, 30, seed);
-  std::string s;
-  for (uint32_t w : t) s += w == kSentenceBreak ? std::string("\n") : "w" + std::to_string(w) + " ";
-  return s;
-}
-
 TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
-  CacheOnDisk c = cache_from_text(synthetic_text(200, 20000, 4), "epoch");
+  test::CacheOnDisk c = test::cache_from_text(test::synthetic_text(200, 20000, 4), "epoch");
   test::PlanOptions o;
   o.vocab = c.vocab.size();
   o.batch_words = 700;
@@ -268,7 +229,7 @@ TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
 TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
   // A vocabulary large enough that a batch does not sum hundreds of stale updates into one row
   // (with 100 words and 2000-word batches, the summed steps diverge, exactly as the math says).
-  CacheOnDisk c = cache_from_text(synthetic_text(3000, 40000, 5), "factory");
+  test::CacheOnDisk c = test::cache_from_text(test::synthetic_text(3000, 40000, 5), "factory");
   test::PlanOptions o;
   o.vocab = c.vocab.size();
   o.batch_words = 1000;

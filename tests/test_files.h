@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -82,6 +83,15 @@ inline void write_xz(const std::string& path, const std::string& bytes) {
             LZMA_OK);
   out.resize(pos);
   write_file(path, out);
+}
+
+// Equal bytes, or where they first differ: a failed EXPECT_EQ would print whole vector files.
+inline ::testing::AssertionResult same_bytes(const std::string& got, const std::string& want) {
+  if (got == want) return ::testing::AssertionSuccess();
+  const size_t n = std::min(got.size(), want.size());
+  const size_t at = static_cast<size_t>(std::mismatch(got.begin(), got.begin() + n, want.begin()).first - got.begin());
+  return ::testing::AssertionFailure() << got.size() << " bytes against " << want.size()
+                                       << ", first difference at byte " << at;
 }
 
 template <typename F>

@@ -1,6 +1,7 @@
 // gemmvec: the CPU backend: Hogwild threads over shards of the token stream, one group step
 // per group of centers (docs/algorithm.md), rows updated in place.
 #include <algorithm>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,8 +20,8 @@ constexpr uint64_t kLossEvery = 8;        // the loss is computed for one group 
 // Walks one shard of the token stream sentence by sentence and trains each group.
 class Worker {
  public:
-  Worker(const TrainPlan& plan, Embeddings& m, uint32_t epoch, TrainControl& control)
-      : plan_(plan), m_(m), epoch_(epoch), control_(control), noise_(plan.noise.view()) {}
+  Worker(const TrainPlan& plan, Embeddings& m, uint32_t epoch, TrainControl& control, CpuTrace* trace)
+      : plan_(plan), m_(m), epoch_(epoch), control_(control), noise_(plan.noise.view()), trace_(trace) {}
 
   // Trains tokens[begin, end) and returns end, or stops after a report when a pause is
   // requested and returns the position reached (a sentence start: where a resume begins).
@@ -67,12 +68,13 @@ class Worker {
       pos_.push_back(p);
       span_.push_back(window_span(r, plan_.window));
     }
+    if (trace_) trace_->kept.insert(trace_->kept.end(), pos_.begin(), pos_.end());
     const int64_t n = static_cast<int64_t>(kept_.size());
     uint64_t group = ~uint64_t{0};
     for (int64_t c = 0; c < n; ++c) {
       const uint64_t g = pos_[c] / plan_.group_size;
       if (g != group) {
-        step();
+        step(group);
         group = g;
         if (ahead_group_ == g) std::swap(pairs_.negatives, ahead_negatives_);
         else draw_negatives(g, pairs_.negatives);
@@ -81,6 +83,7 @@ class Worker {
       const int64_t span = span_[c];
       const int64_t lo = std::max<int64_t>(0, c - span), hi = std::min<int64_t>(n - 1, c + span);
       if (hi == lo) continue;  // no context
+      if (trace_) trace_pairs(c, lo, hi);
       const uint32_t out = static_cast<uint32_t>(pairs_.outs.size());
       pairs_.outs.push_back(kept_[c]);
       if (plan_.type == ModelType::kCbow) {
@@ -97,7 +100,15 @@ class Worker {
         }
       }
     }
-    step();
+    step(group);
+  }
+
+  void trace_pairs(int64_t c, int64_t lo, int64_t hi) {
+    for (int64_t a = lo; a <= hi; ++a) {
+      if (a == c) continue;
+      trace_->pair_center.push_back(pos_[c]);
+      trace_->pair_context.push_back(pos_[a]);
+    }
   }
 
   void draw_negatives(uint64_t g, std::vector<uint32_t>& into) {
@@ -123,8 +134,13 @@ class Worker {
     for (uint32_t w : ahead_negatives_) prefetch_row(m_.out_row(w));
   }
 
-  void step() {
+  void step(uint64_t group) {
     if (pairs_.pairs() == 0) return;
+    if (trace_) {
+      trace_->step_group.push_back(group);
+      trace_->step_pairs_end.push_back(trace_->pair_center.size());
+      trace_->step_negatives.insert(trace_->step_negatives.end(), pairs_.negatives.begin(), pairs_.negatives.end());
+    }
     const bool with_loss = (++groups_ % kLossEvery) == 0;
     const double loss = cpu_group_step(m_, pairs_, weights_, scratch_, with_loss);
     if (with_loss) {
@@ -139,6 +155,7 @@ class Worker {
   const uint32_t epoch_;
   TrainControl& control_;
   const AliasView noise_;
+  CpuTrace* const trace_;  // null but in tests
   NegativeWeights weights_{};
   std::vector<uint32_t> kept_;
   std::vector<uint64_t> pos_;
@@ -153,7 +170,8 @@ class Worker {
 
 class CpuBackend final : public Backend {
  public:
-  CpuBackend(const TrainPlan& plan, Embeddings initial) : plan_(plan), m_(std::move(initial)) {}
+  CpuBackend(const TrainPlan& plan, Embeddings initial, CpuTrace* trace)
+      : plan_(plan), m_(std::move(initial)), trace_(trace) {}
   std::string name() const override { return "cpu"; }
 
   bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, TrainControl& control) override {
@@ -168,6 +186,7 @@ class CpuBackend final : public Backend {
     }
     cut.push_back(n);
     const size_t shards = cut.size() - 1;
+    if (trace_ && shards > 1) throw std::invalid_argument("a traced cpu backend runs one thread");
     if (cursor.shards.empty()) cursor.shards.assign(cut.begin(), cut.end() - 1);
     if (cursor.shards.size() != shards)
       throw InputError("the checkpoint has " + std::to_string(cursor.shards.size()) +
@@ -179,7 +198,7 @@ class CpuBackend final : public Backend {
     std::vector<std::thread> threads;
     for (size_t i = 0; i < shards; ++i)
       threads.emplace_back([&, i] {
-        cursor.shards[i] = Worker(plan_, m_, cursor.epoch, control).run(tokens, cursor.shards[i], cut[i + 1]);
+        cursor.shards[i] = Worker(plan_, m_, cursor.epoch, control, trace_).run(tokens, cursor.shards[i], cut[i + 1]);
       });
     for (auto& th : threads) th.join();
     for (size_t i = 0; i < shards; ++i)
@@ -192,12 +211,17 @@ class CpuBackend final : public Backend {
  private:
   TrainPlan plan_;
   Embeddings m_;
+  CpuTrace* const trace_;
 };
 
 }  // namespace
 
 std::unique_ptr<Backend> make_cpu_backend(const TrainPlan& plan, Embeddings initial) {
-  return std::make_unique<CpuBackend>(plan, std::move(initial));
+  return std::make_unique<CpuBackend>(plan, std::move(initial), nullptr);
+}
+
+std::unique_ptr<Backend> make_traced_cpu_backend(const TrainPlan& plan, Embeddings initial, CpuTrace* trace) {
+  return std::make_unique<CpuBackend>(plan, std::move(initial), trace);
 }
 
 }  // namespace gemmvec
