@@ -76,8 +76,14 @@ class Worker {
       if (g != group) {
         step(group);
         group = g;
-        if (ahead_group_ == g) std::swap(pairs_.negatives, ahead_negatives_);
-        else draw_negatives(g, pairs_.negatives);
+        if (ahead_group_ == g) {
+          std::swap(pairs_.negatives, ahead_negatives_);
+          // The swap left the previous group's negatives behind; a group that goes on past a
+          // sentence break meets g again and must draw, not swap them back.
+          ahead_group_ = ~uint64_t{0};
+        } else {
+          draw_negatives(g, pairs_.negatives);
+        }
       }
       if (c + 1 < n) prefetch_ahead(c + 1, group);
       const int64_t span = span_[c];
