@@ -11,7 +11,9 @@
 #   4. throughput: d 100 and 300, skip-gram and CBOW, the 16.8M-word corpus for 60 epochs (about
 #      1B words), each run cut at 45 s; words/s from its metrics log
 # Every step is also cut at a deadline of CHECK_DEADLINE seconds (default 500) from the start.
-# Without a GPU it records why and skips steps 3-4; it exits 0 unless the pack is missing.
+# Without a GPU it records why and skips steps 3-4 and exits 0 (unless the pack is missing). On a
+# GPU it sets GEMMVEC_REQUIRE_GPU=1, so a gpu test that cannot run fails instead of skipping, and
+# it exits 1 when a test or a quality run failed (the JSON is written either way).
 # Rehearsal without a GPU: CHECK_RUNS=1 CHECK_BACKEND=cuda-host CHECK_LIMIT=20 runs steps 3-4
 # anyway, on that backend, each cut at CHECK_LIMIT seconds.
 set -uo pipefail
@@ -78,6 +80,7 @@ if command -v nvidia-smi >/dev/null && timeout 30 nvidia-smi >"$OUT/nvidia-smi.t
   GPU=1
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader >"$OUT/gpu.txt" 2>/dev/null
   log "GPU: $(cat "$OUT/gpu.txt")"
+  export GEMMVEC_REQUIRE_GPU=1
 else
   log "nvidia-smi failed or missing: no GPU here"
 fi
@@ -103,15 +106,18 @@ budget() {
 }
 GPU_TESTS_RC=-1
 CPU_TESTS_RC=-1
+FAILURES=()
 if [ "$PHASE" = check ]; then
 log "gpu tests"
 timeout "$(budget 100)" "$BIN/gemmvec_gpu_tests" --gtest_output="json:$OUT/gpu-tests.json" >"$OUT/gpu-tests.log" 2>&1
 GPU_TESTS_RC=$?
+[ "$GPU_TESTS_RC" = 0 ] || FAILURES+=("gpu tests (exit $GPU_TESTS_RC)")
 log "gpu tests: exit $GPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/gpu-tests.log" | tr '\n' ' ')"
 log "Philox/cuRAND and pipeline CPU tests"
 timeout "$(budget 60)" "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' --gtest_output="json:$OUT/cpu-tests.json" \
   >"$OUT/cpu-tests.log" 2>&1
 CPU_TESTS_RC=$?
+[ "$CPU_TESTS_RC" = 0 ] || FAILURES+=("cpu tests (exit $CPU_TESTS_RC)")
 log "cpu tests: exit $CPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/cpu-tests.log" | tr '\n' ' ')"
 fi
 # Kernel microbenchmarks beside their cuBLAS/Thrust baselines (bench/gpu_kernels_bench.cu).
@@ -146,6 +152,8 @@ train_run() {
   local rc=$?
   [ -n "$smi_pid" ] && kill "$smi_pid" 2>/dev/null
   echo "$rc $(($(date +%s) - t))" >"$RUNS/$name.rc"
+  # A quality run must finish; a speed run is cut by its timeout on purpose (124).
+  if [ "$rc" != 0 ] && { [[ "$name" == quality-* ]] || [ "$rc" != 124 ]; }; then FAILURES+=("run $name (exit $rc)"); fi
   log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E '^gemmvec: (wrote|backend)|^analogy |^similarity |rror' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
   rm -f "$RUNS/$name.bin"
 }
@@ -251,4 +259,8 @@ for name, run in summary["runs"].items():
           "analogy", an, "ws353", ws)
 EOF
 log "done in $(($(date +%s) - T0)) s; results in $OUT"
+if [ "${#FAILURES[@]}" -gt 0 ]; then
+  log "FAILED: ${FAILURES[*]}"
+  exit 1
+fi
 exit 0

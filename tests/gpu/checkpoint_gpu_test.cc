@@ -7,13 +7,13 @@
 
 #include "checkpoint_runs.h"
 #include "pipeline_backend.h"
+#include "require_gpu.h"
 
 namespace gemmvec {
 namespace {
 
 TEST(CheckpointGpu, PeriodicCheckpointsChangeNothingCuda) {
-  const std::string why = cuda_unavailable_reason();
-  if (!why.empty()) GTEST_SKIP() << "no CUDA device: " << why;
+  GEMMVEC_NEED_GPU();
   const char* env = std::getenv("GEMMVEC_SOURCE_DIR");
   const std::string root = env && *env ? env : GEMMVEC_SOURCE_DIR;
   test::expect_periodic_checkpoints_change_nothing("cuda", root + "/data/corpus/enwikinews.txt.xz");
