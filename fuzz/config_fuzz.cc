@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       while (at <= input.size()) {
         size_t eol = input.find('\n', at);
         if (eol == std::string::npos) eol = input.size();
-        gemmvec::apply_override(config, input.substr(at, eol - at));
+        if (eol > at) gemmvec::apply_override(config, input.substr(at, eol - at));  // one per line
         at = eol + 1;
       }
     }

@@ -1,4 +1,4 @@
-// gemmvec: replays the fuzz targets' seeds (fuzz/corpus/<target>/) and every input that once made
+// gemmvec tests: replays the fuzz targets' seeds (fuzz/corpus/<target>/) and every input that once made
 // a target fail (fuzz/regressions/<target>/) through the targets themselves, compiled into this
 // test under their own names (tests/CMakeLists.txt). A target returns when the loader succeeds
 // with its invariants holding or throws a documented error; anything else crashes this test.
@@ -10,6 +10,8 @@
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "../fuzz/fuzz_util.h"
 
 extern "C" {
 int gemmvec_fuzz_corpus_reader(const uint8_t* data, size_t size);
@@ -48,12 +50,16 @@ TEST_P(FuzzReplay, SeedsAndRegressionsLoadOrFailWithDocumentedErrors) {
   EXPECT_FALSE(seeds.empty()) << "no seeds in fuzz/corpus/" << t.name;
   std::vector<fs::path> all = seeds;
   for (const fs::path& p : inputs("regressions", t.name)) all.push_back(p);
-  for (const fs::path& p : all) {
+  for (size_t i = 0; i < all.size(); ++i) {
+    const fs::path& p = all[i];
     SCOPED_TRACE(p.string());
     std::ifstream in(p, std::ios::binary);
     ASSERT_TRUE(in) << "cannot read " << p;
     const std::vector<uint8_t> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    gemmvec_fuzz::rejections() = 0;
     EXPECT_EQ(t.run(bytes.data(), bytes.size()), 0);
+    // A seed is a valid input of the current format: it must load, not merely fail cleanly.
+    if (i < seeds.size()) EXPECT_EQ(gemmvec_fuzz::rejections(), 0u) << "a seed no longer loads";
   }
 }
 
