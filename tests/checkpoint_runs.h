@@ -45,7 +45,14 @@ inline void expect_periodic_checkpoints_change_nothing(const std::string& backen
   Config often = plain;
   often.output.path = dir.file("often.bin");
   often.train.checkpoint_minutes = 1e-7;  // due at every report
+  ::testing::internal::CaptureStderr();
   train(often);
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  // The pauses happened: without them the comparison below would hold vacuously.
+  size_t written = 0;
+  for (size_t at = log.find("checkpoint written to"); at != std::string::npos; at = log.find("checkpoint written to", at + 1))
+    ++written;
+  EXPECT_GE(written, 2u) << log;
   EXPECT_TRUE(same_bytes(read_file(often.output.path), expected)) << "pausing at every report changed the vectors";
   EXPECT_FALSE(std::filesystem::exists(often.output.path + ".ckpt")) << "a completed run removes its checkpoint";
 }
