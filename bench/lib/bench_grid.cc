@@ -24,7 +24,7 @@ namespace gemmvec::bench {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"base", "set", "corpus", "corpus_lines", "warmup", "repeats",
-                                           "token_cache", "eval", "grid", "peers", "plots"};
+                                           "token_cache", "eval", "grid", "peers", "plots", "timeout"};
 const std::vector<std::string> kEvalKeys = {"analogy", "similarity", "analogy_top_n"};
 // Grid axes, in the order points are expanded, and the config key each one sets.
 const std::vector<std::pair<std::string, std::string>> kAxes = {
@@ -317,6 +317,7 @@ BenchConfig parse_bench_config(const std::string& yaml, const std::string& where
     const std::string v = to_choice(where, "plots", keys["plots"], {"true", "false"});
     bench.plots = v == "true";
   }
+  if (has("timeout")) bench.timeout = static_cast<double>(to_count(where, "timeout", keys["timeout"], 0));
   validate(bench.base);
   if (bench.base.data.corpus.empty() && bench.base.data.tokens.empty())
     throw UsageError(fmt::format("{}: no corpus: set corpus (text files), or a base config with data.corpus or data.tokens",

@@ -32,6 +32,7 @@ struct BenchConfig {
   uint32_t repeats = 3;         // timed runs of each point; the median is reported
   TokenCacheMode token_cache = TokenCacheMode::kCold;
   bool plots = true;            // run bench/plots.py at the end
+  double timeout = 3600;        // seconds each child (a run, a peer, the plots) may take; 0: none
   std::vector<BenchPoint> points;  // gemmvec points in grid order, then the peers
 };
 

@@ -102,7 +102,7 @@ bool run_repeats(const BenchContext& ctx, const BenchPoint& p, size_t index, siz
   double rss = 0;
   for (uint32_t r = 0; r < total; ++r) {
     steps.before(r);
-    const ChildResult child = run_child(steps.argv, steps.log);
+    const ChildResult child = run_child(steps.argv, steps.log, bench.timeout);
     const bool warmup = r < bench.warmup;
     const std::string what = warmup ? fmt::format("warm-up {}/{}", r + 1, bench.warmup)
                                     : fmt::format("run {}/{}", r - bench.warmup + 1, bench.repeats);
@@ -251,15 +251,20 @@ json run_peer(const BenchContext& ctx, const BenchPoint& p, size_t index, size_t
       "--min-count", std::to_string(c.vocab.min_count), "--epochs", std::to_string(c.train.epochs),
       "--threads", std::to_string(c.train.threads), "--alpha", fmt::format("{}", c.alpha()),
       "--corpus", ctx.corpus_text, "--out", (run_dir / "vectors").string()};
-  int rc = 0;
-  const std::string answer = capture_child(ask, log, &rc);
+  ChildResult asked;
+  const std::string answer = capture_child(ask, log, ctx.bench->timeout, &asked);
   json cmd;
-  try {
-    cmd = json::parse(answer);
-  } catch (const json::exception&) {
+  std::string problem = asked.ok() ? "" : asked.failure();
+  if (problem.empty()) {
+    try {
+      cmd = json::parse(answer);
+    } catch (const json::exception&) {
+      problem = "printed no JSON";
+    }
+  }
+  if (!problem.empty()) {
     const std::string line = last_line(log);
-    set_status(point, "failed", fmt::format("{} command failed (exit {}){}{}", ctx.peers_script, rc,
-                                            line.empty() ? "" : ": ", line));
+    set_status(point, "failed", fmt::format("{} command {}{}{}", ctx.peers_script, problem, line.empty() ? "" : ": ", line));
     return point;
   }
   if (cmd.contains("skipped")) {

@@ -156,7 +156,8 @@ void make_plots(const BenchContext& ctx, const fs::path& out) {
     return;
   }
   const std::string log = (fs::path(ctx.runs_dir) / "plots.log").string();
-  const ChildResult r = run_child({ctx.python, script, (out / "results.json").string(), "--out", out.string()}, log);
+  const ChildResult r = run_child({ctx.python, script, (out / "results.json").string(), "--out", out.string()}, log,
+                                  ctx.bench->timeout);
   std::ifstream in(log);
   std::string line;
   while (std::getline(in, line))
