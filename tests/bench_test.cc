@@ -143,6 +143,19 @@ TEST(BenchCli, ABadBenchConfigExitsTwoWithOneLine) {
   EXPECT_FALSE(fs::exists(dir.file("out")));
 }
 
+TEST(BenchCli, OutNamingAFileIsOneLine) {
+  TempDir dir;
+  test::write_file(dir.file("c.txt"), "a b c a b c\n");
+  const std::string config = dir.file("b.yaml");
+  test::write_file(config, "corpus: " + dir.file("c.txt") + "\ngrid: {backend: cpu}\n");
+  test::write_file(dir.file("taken"), "a file");
+  std::string err;
+  EXPECT_EQ(gemmvec("bench '" + config + "' --out '" + dir.file("taken") + "'", &err), 2);
+  EXPECT_NE(err.find("taken: is a file, not a folder"), std::string::npos) << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_EQ(test::read_file(dir.file("taken")), "a file");
+}
+
 // A real bench on a few hundred lines: one cpu point (ok) and one cuda point (ok on a GPU,
 // else skipped with the trainer's reason), each as a child process.
 TEST(BenchCli, TinyRunWritesResultsJsonAndCsv) {

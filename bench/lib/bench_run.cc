@@ -181,7 +181,11 @@ int run_bench(const BenchOptions& options) {
   const auto t0 = std::chrono::steady_clock::now();
   const fs::path out(out_arg);
   // A fresh folder of its own for the training outputs, so nothing already in DIR is touched.
-  fs::create_directories(out);
+  std::error_code ec;
+  if (fs::exists(out, ec) && !fs::is_directory(out, ec))
+    throw UsageError(fmt::format("--out {}: is a file, not a folder (bench writes DIR/results.json, DIR/*.png)", out.string()));
+  fs::create_directories(out, ec);
+  if (ec) throw InputError(fmt::format("--out {}: cannot make the folder: {}", out.string(), ec.message()));
   std::string runs_template = (out / "runs-XXXXXX").string();
   if (!::mkdtemp(runs_template.data()))
     throw InputError(fmt::format("{}: cannot make a folder for the runs ({})", out.string(), std::strerror(errno)));
