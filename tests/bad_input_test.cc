@@ -73,16 +73,25 @@ class BadInput : public ::testing::Test {
     ASSERT_EQ(r.code, kOk) << r.err;
   }
 
-  // Leftovers of a failed run: the outputs, and any temporary file anywhere in the folder.
+  // Leftovers of a failed run: the outputs (as regular files: a link a test planted there is
+  // not one, and a link the run replaced by a file is), and any temporary file anywhere in the
+  // folder (NAME.tmp.XXXXXX).
   std::vector<std::string> leftovers() const {
     std::vector<std::string> out;
     for (const char* name : {"out.bin", "out.bin.yaml", "out.bin.json", "out.txt"})
-      if (fs::exists(file(name))) out.push_back(name);
+      if (fs::is_regular_file(fs::symlink_status(file(name)))) out.push_back(name);
     for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
       const std::string name = e.path().filename().string();
       if (name.find(".tmp") != std::string::npos || name.find(".prune") != std::string::npos)
         out.push_back(e.path().string());
     }
+    return out;
+  }
+  // The temporaries of `name` (NAME.tmp.XXXXXX) in the folder.
+  std::vector<std::string> temporaries(const std::string& name) const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(dir_.path()))
+      if (e.path().filename().string().rfind(name + ".tmp.", 0) == 0) out.push_back(e.path().string());
     return out;
   }
 
@@ -445,40 +454,50 @@ TEST_F(BadInput, DimOrVocabTooLargeForMemory) {
 #endif
 }
 
-// The writers open PATH.tmp (or PATH.tmp.PID) without O_EXCL: a symlink there to /dev/full makes
-// every write fail with ENOSPC, as on a full disk.
+// A full disk: the output is a link to /dev/full, which the writers follow and write in place
+// (a device is never replaced by a rename), so every write fails with ENOSPC. (The temporaries
+// have unique names and are never opened through a link, so one cannot be planted there.)
 void point_at_dev_full(const std::string& path) {
   ASSERT_EQ(::symlink("/dev/full", path.c_str()), 0) << path << ": " << std::strerror(errno);
+}
+
+// The link is still there, still pointing at /dev/full: the run did not replace it.
+void expect_still_dev_full(const std::string& path) {
+  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path))) << path;
+  EXPECT_TRUE(fs::is_character_file(path)) << path;
 }
 
 TEST_F(BadInput, DiskFullWritingVectors) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   write_file(file("corpus.txt"), sentences(20));
-  point_at_dev_full(file("out.bin.tmp"));
+  point_at_dev_full(file("out.bin"));
   expect_error(*this, train({}), kResource, {"no space left on device writing out.bin (free space or write elsewhere)"},
                Lines::kLast);
+  expect_still_dev_full(file("out.bin"));
+  // The output itself, not through a link: the same line, naming it.
+  expect_error(*this, train({"output.path=/dev/full"}), kResource,
+               {"no space left on device writing /dev/full (free space or write elsewhere)"}, Lines::kLast);
 }
 
 TEST_F(BadInput, DiskFullWritingVocab) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   write_file(file("corpus.txt"), sentences(20));
-  point_at_dev_full(file("p.vocab.tmp"));
+  point_at_dev_full(file("p.vocab"));
   expect_error(*this, gemmvec({"prepare", "corpus.txt", "--out", "p"}), kResource,
                {"no space left on device writing p.vocab (free space or write elsewhere)"}, Lines::kLast);
-  EXPECT_FALSE(fs::exists(file("p.vocab")));
+  expect_still_dev_full(file("p.vocab"));
   EXPECT_FALSE(fs::exists(file("p.tokens")));
 }
 
 TEST_F(BadInput, DiskFullWritingTokenCache) {
   if (!fs::exists("/dev/full")) GTEST_SKIP() << "no /dev/full";
   write_file(file("corpus.txt"), sentences(20));
-  RunOptions opt;
-  opt.gated = true;  // the temporary's name holds the pid: set the link before gemmvec starts
-  Child child(dir_.path().string(), {"prepare", "corpus.txt", "--out", "p"}, opt);
-  point_at_dev_full(file("p.tokens.tmp." + std::to_string(child.pid())));
-  expect_error(*this, child.wait(), kResource, {"no space left on device writing p.tokens (free space or write elsewhere)"}, Lines::kLast);
-  EXPECT_FALSE(fs::exists(file("p.vocab")));
-  EXPECT_FALSE(fs::exists(file("p.tokens")));
+  point_at_dev_full(file("p.tokens"));
+  expect_error(*this, gemmvec({"prepare", "corpus.txt", "--out", "p"}), kResource,
+               {"no space left on device writing p.tokens (free space or write elsewhere)"}, Lines::kLast);
+  // p.tokens never became a regular file. (p.vocab is there: a token file is copied into a
+  // device only once it is whole, and the vocab is saved before it, as always.)
+  expect_still_dev_full(file("p.tokens"));
 }
 
 // SIGKILL at a random moment while the vectors are written over a good file: the file is then
@@ -495,12 +514,12 @@ TEST_F(BadInput, KilledWhileWritingLeavesAWholeFile) {
   int killed_mid_write = 0;  // killed with the temporary half written: the case that matters
   for (int round = 0; round < 3; ++round) {
     Child child(dir_.path().string(), args);
-    // The write phase starts when out.txt.tmp appears; kill within the next few milliseconds.
-    while (!fs::exists(file("out.txt.tmp")) && !child.done()) std::this_thread::sleep_for(std::chrono::microseconds(200));
+    // The write phase starts when out.txt's temporary appears; kill within the next few milliseconds.
+    while (temporaries("out.txt").empty() && !child.done()) std::this_thread::sleep_for(std::chrono::microseconds(200));
     std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
     if (!child.done()) ::kill(child.pid(), SIGKILL);
     const RunResult r = child.wait();
-    if (r.signal == SIGKILL && fs::exists(file("out.txt.tmp"))) ++killed_mid_write;
+    if (r.signal == SIGKILL && !temporaries("out.txt").empty()) ++killed_mid_write;
     EXPECT_TRUE(r.signal == SIGKILL || r.code == kOk) << r.err;
     const std::string now = read_file(file("out.txt"));
     if (now != good) {
@@ -508,7 +527,7 @@ TEST_F(BadInput, KilledWhileWritingLeavesAWholeFile) {
       EXPECT_EQ(v.words.size(), 6000u);
       EXPECT_EQ(v.dim, 200u);
     }
-    std::remove(file("out.txt.tmp").c_str());
+    for (const std::string& tmp : temporaries("out.txt")) std::remove(tmp.c_str());
   }
   EXPECT_GT(killed_mid_write, 0);
 }

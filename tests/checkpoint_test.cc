@@ -49,7 +49,7 @@ TEST(Checkpoint, RoundTripsEveryField) {
   const std::string path = dir.file("a.ckpt");
   const Checkpoint c = small_checkpoint();
   save_checkpoint(path, c);
-  EXPECT_FALSE(fs::exists(path + ".tmp"));
+  EXPECT_EQ(test::temporaries_of(path), std::vector<std::string>{});
   const Checkpoint r = load_checkpoint(path);
   EXPECT_EQ(r.config_yaml, c.config_yaml);
   EXPECT_EQ(r.backend, c.backend);

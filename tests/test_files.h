@@ -94,6 +94,19 @@ inline ::testing::AssertionResult same_bytes(const std::string& got, const std::
                                        << ", first difference at byte " << at;
 }
 
+// The temporaries an atomic write of `path` has left beside it (NAME.tmp.XXXXXX, or the old
+// fixed NAME.tmp): none after a write that succeeded or failed.
+inline std::vector<std::string> temporaries_of(const std::string& path) {
+  std::vector<std::string> out;
+  const fs::path p(path);
+  const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  const std::string prefix = p.filename().string() + ".tmp";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().filename().string().rfind(prefix, 0) == 0) out.push_back(e.path().string());
+  return out;
+}
+
 template <typename F>
 std::string error_of(F&& f) {
   try {

@@ -1,5 +1,7 @@
 // gemmvec tests: word2vec binary/text vector files (layout, round trips, errors, gensim).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 #include "gemmvec/config.h"
 #include "base/atomic_file.h"
 #include "gemmvec/vectors_io.h"
+#include "test_files.h"
 
 namespace gemmvec {
 namespace {
@@ -262,9 +265,9 @@ TEST_F(VectorsIoTest, AtomicWriteReplacesAndLeavesNoTemporary) {
   EXPECT_EQ(read_all(f), "first version, longer than the second\n");
   write_file_atomic(f, "second\n");
   EXPECT_EQ(read_all(f), "second\n");
-  EXPECT_FALSE(exists(f + ".tmp"));
+  EXPECT_EQ(test::temporaries_of(f), std::vector<std::string>{});
   save_word2vec_binary(path("v.bin"), random_vectors(3, 2, 4));
-  EXPECT_FALSE(exists(path("v.bin.tmp")));
+  EXPECT_EQ(test::temporaries_of(path("v.bin")), std::vector<std::string>{});
 }
 
 TEST_F(VectorsIoTest, AtomicWriteFailureKeepsOldFile) {
@@ -272,18 +275,36 @@ TEST_F(VectorsIoTest, AtomicWriteFailureKeepsOldFile) {
   write_file_atomic(f, "old\n");
   // Writing into a directory that does not exist fails before touching anything.
   EXPECT_THROW(write_file_atomic(path("nope/x.txt"), "x"), InputError);
-  // A failing write (disk full, simulated by /dev/full behind the temporary's name) keeps
-  // the old content and reports the disk as full (a ResourceError: exit 3).
-  if (!exists("/dev/full")) GTEST_SKIP() << "/dev/full not available";
-  ASSERT_EQ(::symlink("/dev/full", (f + ".tmp").c_str()), 0) << std::strerror(errno);
-  try {
-    write_file_atomic(f, "new content\n");
-    ADD_FAILURE() << "no error writing to a full disk";
-  } catch (const ResourceError& e) {
-    EXPECT_EQ(std::string(e.what()), "no space left on device writing " + f + " (free space or write elsewhere)");
+  // A write that fails midway (the file size limit: EFBIG, SIGXFSZ ignored) keeps the old
+  // content and leaves no temporary.
+  {
+    struct rlimit old_limit;
+    ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+    struct sigaction ignore = {}, old_action = {};
+    ignore.sa_handler = SIG_IGN;
+    ::sigaction(SIGXFSZ, &ignore, &old_action);
+    struct rlimit small = old_limit;
+    small.rlim_cur = 4;
+    ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &small), 0);
+    EXPECT_THROW(write_file_atomic(f, "new content\n"), InputError);
+    ::setrlimit(RLIMIT_FSIZE, &old_limit);
+    ::sigaction(SIGXFSZ, &old_action, nullptr);
   }
   EXPECT_EQ(read_all(f), "old\n");
-  EXPECT_FALSE(exists(f + ".tmp"));
+  EXPECT_EQ(test::temporaries_of(f), std::vector<std::string>{});
+  // A full disk (the output is a link to /dev/full, written in place: a device is never
+  // renamed over) is a ResourceError (exit 3) naming the file as given; the link stays.
+  if (!exists("/dev/full")) GTEST_SKIP() << "/dev/full not available";
+  const std::string full = path("full.txt");
+  ASSERT_EQ(::symlink("/dev/full", full.c_str()), 0) << std::strerror(errno);
+  try {
+    write_file_atomic(full, "new content\n");
+    ADD_FAILURE() << "no error writing to a full disk";
+  } catch (const ResourceError& e) {
+    EXPECT_EQ(std::string(e.what()), "no space left on device writing " + full + " (free space or write elsewhere)");
+  }
+  EXPECT_TRUE(std::filesystem::is_symlink(full));
+  EXPECT_EQ(test::temporaries_of(full), std::vector<std::string>{});
 }
 
 // Runs a shell command and returns its standard output.

@@ -57,7 +57,7 @@ TEST(Vocab, SaveLoadRoundTrip) {
   Vocab v = Vocab::from_counts({{"the", 100}, {"caf\xC3\xA9", 7}, {"of", 50}}, 1, 0);
   v.save(dir.file("v.txt"));
   EXPECT_EQ(read_file(dir.file("v.txt")), "the 100\nof 50\ncaf\xC3\xA9 7\n");
-  EXPECT_FALSE(fs::exists(dir.file("v.txt.tmp")));
+  EXPECT_EQ(temporaries_of(dir.file("v.txt")), std::vector<std::string>{});
   Vocab back = Vocab::load(dir.file("v.txt"));
   EXPECT_EQ(back.words(), v.words());
   EXPECT_EQ(back.counts(), v.counts());
@@ -73,7 +73,7 @@ TEST(Vocab, SaveFailureNamesFileAndLeavesNoTemporary) {
   fs::create_directories(dir.file("taken"));  // the rename onto a directory fails
   err = error_of([&] { v.save(dir.file("taken")); });
   EXPECT_NE(err.find("taken"), std::string::npos) << err;
-  EXPECT_FALSE(fs::exists(dir.file("taken.tmp")));
+  EXPECT_EQ(temporaries_of(dir.file("taken")), std::vector<std::string>{});
 }
 
 TEST(Vocab, LoadAcceptsCrlfAndTabs) {
@@ -172,7 +172,7 @@ TEST(TokenCache, BuildOpenRoundTrip) {
   write_file(dir.file("c.txt"), "a b x\nb c\n\nx x\nc\r\n");
   Vocab v = Vocab::from_counts({{"a", 1}, {"b", 2}, {"c", 2}}, 1, 0);  // ids: b 0, c 1, a 2
   TokenCache::build({dir.file("c.txt")}, v, DataConfig{}, dir.file("c.tokens"));
-  EXPECT_FALSE(fs::exists(dir.file("c.tokens.tmp")));
+  EXPECT_EQ(temporaries_of(dir.file("c.tokens")), std::vector<std::string>{});
   TokenCache c = TokenCache::open(dir.file("c.tokens"));
   EXPECT_EQ(tokens_of(c), (std::vector<uint32_t>{2, 0, B, 0, 1, B, 1, B}));
   EXPECT_EQ(c.words(), 5u);

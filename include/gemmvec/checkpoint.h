@@ -29,7 +29,7 @@ struct Checkpoint {
   Embeddings model;
 };
 
-// Writes the checkpoint atomically (PATH.tmp, fsync, rename) with a CRC-32 of its contents.
+// Writes the checkpoint atomically (a fresh PATH.tmp.XXXXXX, fsync, rename) with a CRC-32 of its contents.
 void save_checkpoint(const std::string& path, const Checkpoint& checkpoint);
 // Reads a checkpoint; throws InputError naming the file and the fix if it is missing, not a
 // checkpoint, from another version, truncated or corrupt.

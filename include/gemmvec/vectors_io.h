@@ -17,7 +17,8 @@ struct WordVectors {
 
 // Binary: "V D\n", then per word its bytes, a space, D little-endian float32, "\n".
 // Text: "V D\n", then "word v1 v2 ... vD\n" with %f-style decimals as word2vec.c writes.
-// Both are written to PATH.tmp and renamed into place.
+// Both are written to a fresh PATH.tmp.XXXXXX and renamed into place; a link is written
+// through to its target, a device or FIFO (/dev/null) in place.
 void save_word2vec_binary(const std::string& path, const WordVectors& v);
 void save_word2vec_text(const std::string& path, const WordVectors& v);
 // Detects the format (binary or text) from the content; throws InputError naming the file on

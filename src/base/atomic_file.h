@@ -9,9 +9,27 @@
 
 namespace gemmvec {
 
-// Streams bytes to PATH.tmp and renames it to PATH on commit() (after fsync); the temporary is
-// removed if the writer is destroyed uncommitted. Throws InputError naming the file on
-// failure; a full disk is a ResourceError (file_errors.h).
+// Where a write of `path` lands. A symlink is followed to its final target (a dangling one
+// too), so the link itself is never replaced by a regular file. `in_place` when that target
+// exists and is neither a regular file nor a folder (/dev/null, /dev/full, a FIFO): such a file
+// is written where it is, since renaming a temporary onto it would replace the device.
+struct OutputTarget {
+  std::string path;
+  bool in_place = false;
+};
+OutputTarget resolve_output(const std::string& path);
+
+// Creates a new, empty file beside `final_path` named NAME.tmp.XXXXXX (a random suffix),
+// O_CREAT|O_EXCL|O_NOFOLLOW, mode 0644 less the umask; its name goes to `tmp_path`. Never opens
+// an existing file or follows a planted link, and two writers never share a name. Returns the
+// descriptor (read-write, O_CLOEXEC), or -1 with errno set.
+int create_temporary(const std::string& final_path, std::string& tmp_path);
+
+// Streams bytes to a temporary from create_temporary() and renames it onto the resolved path
+// on commit() (after fsync); the temporary is removed if the writer is destroyed uncommitted.
+// An in-place target (resolve_output) is opened for writing as it is, without O_TRUNC, and
+// never renamed. Throws InputError naming the file on failure; a full disk is a ResourceError
+// (file_errors.h).
 class AtomicWriter {
  public:
   explicit AtomicWriter(std::string path);
@@ -25,7 +43,9 @@ class AtomicWriter {
 
  private:
   [[noreturn]] void fail(int err, const char* what);
-  std::string path_, tmp_;
+  std::string path_;    // as given: named in errors
+  std::string target_;  // the resolved path the file ends up at
+  std::string tmp_;     // the temporary; empty when writing in place
   std::FILE* file_ = nullptr;
   std::unique_ptr<char[]> buffer_;
   bool committed_ = false;

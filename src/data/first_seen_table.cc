@@ -6,12 +6,16 @@
 
 #include <cerrno>
 
+#include "base/atomic_file.h"
 #include "data/token_writer.h"
 
 namespace gemmvec {
 
 FirstSeenTable::~FirstSeenTable() {
-  if (maps_fd_ >= 0) ::close(maps_fd_);
+  if (maps_fd_ >= 0) {
+    ::close(maps_fd_);
+    ::unlink(maps_path_.c_str());
+  }
 }
 
 void FirstSeenTable::prune() {
@@ -67,7 +71,7 @@ const std::vector<uint32_t>& FirstSeenTable::map(size_t generation) {
 
 void FirstSeenTable::spill(const std::vector<uint32_t>& map) {
   if (maps_fd_ < 0) {
-    maps_fd_ = ::open(maps_path_.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    maps_fd_ = create_temporary(maps_name_, maps_path_);
     if (maps_fd_ < 0) fail_token_write(maps_path_, errno);
   }
   map_offsets_.push_back(map_offsets_.empty() ? 0 : map_offsets_.back() + map_sizes_.back() * 4);

@@ -20,8 +20,9 @@ namespace gemmvec {
 // each prune is spilled to a side file, so memory is the table's alone.
 class FirstSeenTable {
  public:
-  FirstSeenTable(uint64_t max_table, std::string maps_path)
-      : max_table_(max_table), maps_path_(std::move(maps_path)) {}
+  // The spilled maps go to a temporary named after `maps_name`, removed with the table.
+  FirstSeenTable(uint64_t max_table, std::string maps_name)
+      : max_table_(max_table), maps_name_(std::move(maps_name)) {}
   ~FirstSeenTable();
   FirstSeenTable(const FirstSeenTable&) = delete;
   FirstSeenTable& operator=(const FirstSeenTable&) = delete;
@@ -58,7 +59,7 @@ class FirstSeenTable {
   void read_map(size_t g, std::vector<uint32_t>& map);
 
   uint64_t max_table_;
-  std::string maps_path_;
+  std::string maps_name_, maps_path_;
   int maps_fd_ = -1;
   WordIndex index_;
   std::vector<uint64_t> counts_;  // (words): by provisional id

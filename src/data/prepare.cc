@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "base/atomic_file.h"
 #include "base/file_errors.h"
 #include "data/corpus_reader.h"
 #include "data/first_seen_table.h"
@@ -54,7 +55,7 @@ TokenHeader build_cache(const std::vector<std::string>& corpus, const Vocab& voc
                         const DataConfig& data, const std::string& path, Report report) {
   if (corpus.empty()) throw UsageError("data.corpus is empty (name the corpus files)");
   TmpFile tmp(path);
-  TokenWriter out(tmp.path());
+  TokenWriter out(tmp.take_fd(), tmp.path());
   uint64_t words = 0, raw_words = 0;
   const WordIndex index(vocab);
   std::vector<uint32_t> ids;
@@ -88,7 +89,7 @@ constexpr uint32_t kPruneMark = 0xFFFFFFFEu;
 TokenHeader renumber_in_place(const std::string& path,
                               const std::function<const std::vector<uint32_t>&(size_t)>& maps,
                               uint64_t raw_words, const Vocab& vocab) {
-  int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  int fd = ::open(path.c_str(), O_RDWR | O_NOFOLLOW | O_CLOEXEC);  // our own temporary, never a link
   if (fd < 0) fail_token_write(path, errno);
   struct Closer {
     int fd;
@@ -164,9 +165,8 @@ Vocab count_and_build(const Config& config, const std::string& path,
                       const std::function<void(const Vocab&)>& on_vocab) {
   auto t0 = std::chrono::steady_clock::now();
   TmpFile tmp(path);
-  TmpFile maps(path + ".prune");  // never committed: removed when done
-  TokenWriter out(tmp.path());
-  FirstSeenTable table(config.data.max_count_table, maps.path());
+  TokenWriter out(tmp.take_fd(), tmp.path());
+  FirstSeenTable table(config.data.max_count_table, path + ".prune");
   uint64_t raw_words = 0;
   ReaderStats stats = read_corpus(config.data.corpus, limits_of(config.data),
                                   [&](const std::vector<std::string_view>& tokens) {
@@ -209,7 +209,7 @@ void build_reported(const Config& config, const Vocab& vocab, const std::string&
   Report report = config.vocab.read.empty() ? Report::kQuiet : Report::kNotes;  // else counting noted it
   TokenHeader h = build_cache(config.data.corpus, vocab, config.data, path, report);
   if (h.words == 0) {
-    std::remove(path.c_str());
+    if (!resolve_output(path).in_place) std::remove(path.c_str());  // never a device it was copied into
     throw InputError(fmt::format("{}: none of its {} words is in the vocab{} (check vocab.read)",
                                  describe_corpus(config.data.corpus), h.raw_words,
                                  config.vocab.read.empty() ? "" : " " + config.vocab.read));

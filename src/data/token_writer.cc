@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -17,21 +19,40 @@ void fail_token_write(const std::string& path, int err) {
   throw_write_error(path.substr(0, path.rfind(".tmp.")), err, "cannot write the token cache");
 }
 
-TmpFile::TmpFile(std::string final_path)
-    : final_(std::move(final_path)), path_(fmt::format("{}.tmp.{}", final_, ::getpid())) {}
+TmpFile::TmpFile(std::string final_path) : final_(std::move(final_path)), target_(resolve_output(final_)) {
+  fd_ = create_temporary(target_.in_place ? final_ : target_.path, path_);
+  if (fd_ < 0) fail_token_write(final_ + ".tmp.", errno);
+}
 
 TmpFile::~TmpFile() {
-  if (!path_.empty()) std::remove(path_.c_str());
+  if (fd_ >= 0) ::close(fd_);
+  if (!path_.empty()) ::unlink(path_.c_str());
 }
+
+int TmpFile::take_fd() { return std::exchange(fd_, -1); }
 
 void TmpFile::commit() {
-  if (std::rename(path_.c_str(), final_.c_str()) != 0) fail_token_write(final_, errno);
-  path_.clear();
+  if (target_.in_place) {
+    copy_into_place();
+  } else if (std::rename(path_.c_str(), target_.path.c_str()) != 0) {
+    fail_token_write(final_, errno);
+  } else {
+    path_.clear();
+  }
 }
 
-TokenWriter::TokenWriter(const std::string& path) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) fail_token_write(path, errno);
+void TmpFile::copy_into_place() {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) fail_token_write(path_, errno);
+  AtomicWriter out(final_);  // in place: named as final_ in its errors
+  std::vector<char> buf(size_t{1} << 20);
+  while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+    out.write(buf.data(), static_cast<size_t>(in.gcount()));
+  if (in.bad()) fail_token_write(path_, EIO);
+  out.commit();
+}
+
+TokenWriter::TokenWriter(int fd, const std::string& path) : path_(path), fd_(fd) {
   buf_.reserve(kBufTokens);
   TokenHeader zero{};
   write_all(&zero, sizeof(zero));

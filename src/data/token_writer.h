@@ -6,15 +6,19 @@
 #include <string>
 #include <vector>
 
+#include "base/atomic_file.h"
 #include "data/token_format.h"
 
 namespace gemmvec {
 
 // Throws the write error for a token file (a full disk is a ResourceError), naming the file
-// users know (PREFIX.tokens), not its temporary (PREFIX.tokens.tmp.PID).
+// users know (PREFIX.tokens), not its temporary (PREFIX.tokens.tmp.XXXXXX).
 [[noreturn]] void fail_token_write(const std::string& path, int err);
 
-// A temporary file beside its final path, removed unless commit() renames it into place.
+// A temporary file beside its final path (base/atomic_file.h: a fresh name, never a planted
+// link), removed unless commit() puts it in place: renamed onto the resolved path, or, when that
+// path is a device or FIFO, copied into it (a token file must be written whole before it is
+// renumbered in place, which a device cannot do).
 class TmpFile {
  public:
   explicit TmpFile(std::string final_path);
@@ -22,16 +26,23 @@ class TmpFile {
   TmpFile(const TmpFile&) = delete;
   TmpFile& operator=(const TmpFile&) = delete;
   const std::string& path() const { return path_; }
+  // The open descriptor, handed to its writer (who closes it).
+  int take_fd();
   void commit();
 
  private:
-  std::string final_, path_;
+  void copy_into_place();
+  std::string final_;
+  OutputTarget target_;
+  std::string path_;
+  int fd_ = -1;
 };
 
 // Buffered writer of a header placeholder and then uint32 tokens.
 class TokenWriter {
  public:
-  explicit TokenWriter(const std::string& path);
+  // Writes to `fd` (a TmpFile's, owned from here on); `path` names it in errors.
+  TokenWriter(int fd, const std::string& path);
   ~TokenWriter();
   TokenWriter(const TokenWriter&) = delete;
   TokenWriter& operator=(const TokenWriter&) = delete;

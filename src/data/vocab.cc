@@ -56,7 +56,7 @@ uint32_t Vocab::find(std::string_view word) const {
 }
 
 void Vocab::save(const std::string& path) const {
-  AtomicWriter out(path);  // a full disk is a ResourceError, and no PATH.tmp is left behind
+  AtomicWriter out(path);  // a full disk is a ResourceError, and no temporary is left behind
   std::string buf;
   buf.reserve(1u << 20);
   for (size_t i = 0; i < words_.size(); ++i) {
