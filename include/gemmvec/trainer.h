@@ -19,7 +19,14 @@ struct RunSummary {
 // Trains as config says; from `resume` (its matrices are moved out) when given. Writes
 // checkpoints to checkpoint_path(config) every train.checkpoint_minutes and when a signal
 // arrives (then throws Interrupted); removes the checkpoint when the run completes.
-RunSummary train(const Config& config, Checkpoint* resume = nullptr);
+// `config_file` is the file the config came from ("" if none): it counts as an input, so no
+// output (PATH.yaml among them) may overwrite it. Before anything is read, an output that is
+// the same file as an input is a UsageError, and an output folder that cannot be created or
+// written an InputError.
+RunSummary train(const Config& config, Checkpoint* resume = nullptr, const std::string& config_file = "");
+// output.checkpoint, else output.path + ".ckpt"; "" when output.path is a device or FIFO
+// (nothing is written beside it, so such a run keeps no checkpoint unless output.checkpoint
+// names one).
 std::string checkpoint_path(const Config& config);
 
 }  // namespace gemmvec

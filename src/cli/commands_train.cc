@@ -16,6 +16,7 @@
 #include "base/file_errors.h"
 #include "data/prepare.h"
 #include "gemmvec/trainer.h"
+#include "run/output_paths.h"
 
 namespace gemmvec::cli {
 namespace {
@@ -91,11 +92,11 @@ bool zero_or_one(const std::string& flag, const std::string& value) {
 
 }  // namespace
 
-int run_training(const Config& config, bool quiet, Checkpoint* resume) {
+int run_training(const Config& config, bool quiet, Checkpoint* resume, const std::string& config_file) {
   if (!quiet) fmt::print(stderr, "# gemmvec {}: resolved config\n{}", version(), to_yaml(config));
   std::fflush(stderr);
   check_inputs(config);
-  train(config, resume);  // prints its own progress and summary; checkpoints on SIGINT/SIGTERM
+  train(config, resume, config_file);  // prints its own progress and summary; checkpoints on SIGINT/SIGTERM
   return 0;
 }
 
@@ -114,7 +115,7 @@ int cmd_train(const std::vector<std::string>& argv) {
     apply_overrides(config, args);
     if (config.output.checkpoint.empty() && checkpoint_path(config) != path) config.output.checkpoint = path;
     validate(config);
-    return run_training(config, args.has("--quiet"), &checkpoint);
+    return run_training(config, args.has("--quiet"), &checkpoint, "");
   }
   if (args.positional.size() != 1)
     throw UsageError(args.positional.empty() ? "train needs a config file: gemmvec train CONFIG.yaml (a template: gemmvec init)"
@@ -122,7 +123,7 @@ int cmd_train(const std::vector<std::string>& argv) {
   Config config = load_config(args.positional[0]);
   apply_overrides(config, args);
   validate(config);
-  return run_training(config, args.has("--quiet"), nullptr);
+  return run_training(config, args.has("--quiet"), nullptr, args.positional[0]);
 }
 
 int cmd_prepare(const std::vector<std::string>& argv) {
@@ -139,6 +140,7 @@ int cmd_prepare(const std::vector<std::string>& argv) {
   apply_overrides(config, args);
   validate(config);
   check_inputs(config);
+  check_output_paths(run_inputs(config, ""), prepare_outputs(config, prefix));
   prepare_to_prefix(config, prefix);
   fmt::print(stderr, "gemmvec: to train on it, set data.tokens: {}\n", prefix);
   return 0;
@@ -201,7 +203,7 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
   if (!has_output && config.output.path == OutputConfig{}.path)
     throw UsageError("-output FILE is required (gemmvec --help)");
   validate(config);
-  return run_training(config, quiet, nullptr);
+  return run_training(config, quiet, nullptr, "");
 }
 
 }  // namespace gemmvec::cli

@@ -1,21 +1,16 @@
 // gemmvec: the outputs of a completed run.
 #include "run/run_outputs.h"
 
-#include <filesystem>
-
 #include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
 #include "eval/scores.h"
 #include "gemmvec/vectors_io.h"
+#include "run/output_paths.h"
 
 namespace gemmvec {
 namespace {
-
-std::string with_extension(const std::string& path, const std::string& ext) {
-  return std::filesystem::path(path).replace_extension(ext).string();
-}
 
 WordVectors to_word_vectors(const Vocab& vocab, Embeddings&& m) {
   WordVectors v;
@@ -52,21 +47,17 @@ nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors
 
 }  // namespace
 
-void create_output_folders(const Config& config) {
-  for (const std::string& file : {config.output.path, config.output.metrics, config.output.vocab, checkpoint_path(config)})
-    if (auto dir = std::filesystem::path(file).parent_path(); !file.empty() && !dir.empty())
-      std::filesystem::create_directories(dir);
-}
-
 void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
                        size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0) {
   const WordVectors vectors = to_word_vectors(vocab, std::move(model));
   const std::string& out = config.output.path;
+  // A device or FIFO output (/dev/null) gets the vectors only: nothing is created beside it.
+  const bool sidecars = writes_sidecars(config);
   if (config.output.format != "txt") save_word2vec_binary(out, vectors);
   if (config.output.format == "txt") save_word2vec_text(out, vectors);
-  if (config.output.format == "both") save_word2vec_text(with_extension(out, ".txt"), vectors);
+  if (config.output.format == "both" && sidecars) save_word2vec_text(text_twin_path(out), vectors);
   if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
-  if (config.output.save_config) write_file_atomic(out + ".yaml", to_yaml(config));
+  if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(config));
   fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
              vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second);
 
@@ -80,7 +71,7 @@ void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& mo
   report["scores"] = evaluate(config, vectors);
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
-  write_file_atomic(out + ".json", report.dump(2) + "\n");
+  if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
 }
 
 }  // namespace gemmvec

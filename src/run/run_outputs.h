@@ -11,9 +11,6 @@
 
 namespace gemmvec {
 
-// Creates the folders of every output path of the config.
-void create_output_folders(const Config& config);
-
 // Writes the outputs of a completed run and fills summary.total_seconds (from t0).
 void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
                        size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0);

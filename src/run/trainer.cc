@@ -11,8 +11,10 @@
 #include <fmt/core.h>
 
 #include "base/interrupt.h"
+#include "base/atomic_file.h"
 #include "data/corpus_cache.h"
 #include "run/backends.h"
+#include "run/output_paths.h"
 #include "run/run_control.h"
 #include "run/run_outputs.h"
 
@@ -45,7 +47,8 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
   o.raw_words_per_epoch = corpus.tokens.raw_words();
   o.epochs = plan.epochs;
   o.sample_seconds = terminal ? 0.25 : config.train.progress_seconds;
-  o.checkpoint_seconds = config.train.checkpoint_minutes * 60;
+  // No checkpoint path (output.path is a device): nothing to pause for but a signal.
+  o.checkpoint_seconds = checkpoint_path(config).empty() ? 0 : config.train.checkpoint_minutes * 60;
   if (resume) {
     o.words_done = resume->words_done;
     o.loss_sum = resume->loss_sum;
@@ -89,6 +92,10 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
     }
     if (!control.should_pause()) continue;
     if (control.diverged()) throw_diverged(config, cursor.epoch, control.words_done());
+    if (ckpt.empty())
+      throw Interrupted(fmt::format("stopped by signal {} at epoch {}: no checkpoint written, as output.path {} is not a "
+                                    "regular file (set output.checkpoint to keep one)", interrupt_signal(),
+                                    cursor.epoch + 1, config.output.path), interrupt_signal());
     Checkpoint c{to_yaml(config), backend_name, cursor, control.words_done(), control.loss_sum(),
                  control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(), {}};
     backend.download(c.model);
@@ -103,16 +110,13 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
 
 }  // namespace
 
-std::string checkpoint_path(const Config& config) {
-  return config.output.checkpoint.empty() ? config.output.path + ".ckpt" : config.output.checkpoint;
-}
-
-RunSummary train(const Config& config, Checkpoint* resume) {
+RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
-  // A backend that cannot run here is refused before any data is read.
+  // A backend that cannot run here, or outputs that cannot be written (or would overwrite an
+  // input), are refused before any data is read.
+  check_output_paths(run_inputs(config, config_file), run_outputs(config));
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
-  create_output_folders(config);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
   if (resume) check_resume(*resume, corpus, ckpt);
@@ -152,7 +156,9 @@ RunSummary train(const Config& config, Checkpoint* resume) {
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
   write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
-  std::remove(ckpt.c_str());  // the run is complete: its outputs replace the checkpoint
+  // The run is complete: its outputs replace the checkpoint (a regular file; never a device
+  // output.checkpoint names).
+  if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
   return summary;
 }
 
