@@ -21,6 +21,7 @@
 #include "gemmvec/vectors_io.h"
 #include "run_gemmvec.h"
 #include "test_files.h"
+#include "tiny_run.h"
 
 // Sanitizers reserve terabytes of address space: no child under RLIMIT_AS with them.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
@@ -36,23 +37,8 @@ namespace {
 
 constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kResource = 3;
 
-// A tiny, fast run: dim 8, one epoch, one thread, on the CPU; outputs and caches in the folder.
-const char kConfig[] =
-    "data: {corpus: [corpus.txt], cache_dir: cache}\n"
-    "vocab: {min_count: 1}\n"
-    "model: {dim: 8, window: 2, negative: 2}\n"
-    "train: {epochs: 1, threads: 1, backend: cpu}\n"
-    "output: {path: out.bin}\n";
-
-std::string sentences(int n) {
-  static const char* const kWords[] = {"the", "cat", "sat", "on", "mat", "dog", "ran", "far", "a", "fox"};
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    for (int j = 0; j < 6; ++j) out += std::string(j ? " " : "") + kWords[(i * 7 + j * 3) % 10];
-    out += '\n';
-  }
-  return out;
-}
+using test::sentences;
+constexpr const char* kConfig = test::kTinyRunConfig;
 
 class BadInput : public ::testing::Test {
  public:

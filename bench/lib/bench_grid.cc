@@ -248,20 +248,11 @@ void expand_peers(const YAML::Node& node, BenchConfig& bench, const std::string&
 std::string model_short_name(ModelType type) { return type == ModelType::kCbow ? "cbow" : "sg"; }
 
 BenchConfig load_bench_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read the bench config ({})", path, std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  return parse_bench_config(text.str(), path);
+  return parse_bench_config(read_yaml_file(path, "the bench config"), path);
 }
 
 BenchConfig parse_bench_config(const std::string& yaml, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    throw UsageError(fmt::format("{}:{}:{}: not valid YAML: {}", where, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  const YAML::Node root = parse_yaml(yaml, where);
   if (!root.IsMap())
     throw UsageError(fmt::format("{}: expected bench keys ({}), got {}", where, fmt::join(kTopKeys, ", "), describe(root)));
   std::map<std::string, YAML::Node> keys;

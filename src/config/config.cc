@@ -203,22 +203,11 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 }
 
 Config load_config(const std::string& path) {
-  require_input_file(path, "");  // missing, a directory, unreadable: one line naming it
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(fmt::format("{}: cannot read the config file ({})", path, std::strerror(errno)));
-  std::stringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw InputError(fmt::format("{}: error reading the config file", path));
-  return parse_config(text.str(), path);
+  return parse_config(read_yaml_file(path, "the config file"), path);
 }
 
 Config parse_config(const std::string& yaml, const std::string& where) {
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml);
-  } catch (const YAML::Exception& e) {
-    throw UsageError(fmt::format("{}:{}:{}: not valid YAML: {}", where, e.mark.line + 1, e.mark.column + 1, e.msg));
-  }
+  const YAML::Node root = parse_yaml(yaml, where);
   Config config;
   if (root.IsNull()) return config;
   if (!root.IsMap())
