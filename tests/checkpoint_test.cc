@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include "gemmvec/checkpoint.h"
@@ -35,6 +36,7 @@ Checkpoint small_checkpoint() {
   c.train_seconds = 1.25;
   c.stream_tokens = 5000;
   c.stream_words = 4900;
+  c.vocab_hash = 0x0123456789abcdefull;
   c.model.rows = 5;
   c.model.dim = 3;
   for (int i = 0; i < 15; ++i) {
@@ -61,6 +63,7 @@ TEST(Checkpoint, RoundTripsEveryField) {
   EXPECT_EQ(r.train_seconds, c.train_seconds);
   EXPECT_EQ(r.stream_tokens, c.stream_tokens);
   EXPECT_EQ(r.stream_words, c.stream_words);
+  EXPECT_EQ(r.vocab_hash, c.vocab_hash);
   EXPECT_EQ(r.model.rows, c.model.rows);
   EXPECT_EQ(r.model.dim, c.model.dim);
   EXPECT_EQ(r.model.in, c.model.in);
@@ -179,7 +182,22 @@ TEST(Checkpoint, SigtermAlsoCheckpointsAndResumeRefusesAnotherCorpus) {
   const test::RunResult r = child.wait();
   ASSERT_EQ(r.code, 143) << r.err;
   ASSERT_TRUE(fs::exists(dir.file("saved/run.ckpt"))) << r.err;
-  // The corpus changes under the checkpoint: resume says so and trains nothing.
+  // "the" and "of" swapped throughout: the same number of tokens and words, another vocabulary
+  // (the rows would train under the wrong words). Resume says so and trains nothing.
+  std::string text = test::read_file(dir.file("corpus.txt")), swapped;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream words(line);
+    std::string out;
+    for (std::string w; words >> w;) out += (out.empty() ? "" : " ") + (w == "the" ? "of" : w == "of" ? "the" : w);
+    swapped += out + "\n";
+  }
+  test::write_file(dir.file("corpus.txt"), swapped);
+  const test::RunResult other = test::run_gemmvec(dir.path().string(), {"train", "--resume", "saved/run.ckpt"});
+  EXPECT_EQ(other.code, 1);
+  EXPECT_NE(other.err.find("saved/run.ckpt: the corpus's vocabulary (its words or their counts) differs"),
+            std::string::npos) << other.err;
+  // The corpus changes size under the checkpoint: resume says so and trains nothing.
   test::write_file(dir.file("corpus.txt"), "a b c a b c\n");
   const test::RunResult again = test::run_gemmvec(dir.path().string(), {"train", "--resume", "saved/run.ckpt"});
   EXPECT_EQ(again.code, 1);

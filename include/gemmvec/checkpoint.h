@@ -26,6 +26,7 @@ struct Checkpoint {
   double train_seconds = 0;  // training time before this checkpoint
   uint64_t stream_tokens = 0;  // the token stream it was trained on (size with breaks, words):
   uint64_t stream_words = 0;   // resume refuses a different one
+  uint64_t vocab_hash = 0;     // of the vocabulary's words and counts: resume refuses another
   Embeddings model;
 };
 

@@ -13,6 +13,7 @@
 #include "base/interrupt.h"
 #include "base/atomic_file.h"
 #include "data/corpus_cache.h"
+#include "data/token_format.h"
 #include "run/backends.h"
 #include "run/output_paths.h"
 #include "run/run_control.h"
@@ -26,6 +27,11 @@ void check_resume(const Checkpoint& resume, const PreparedCorpus& corpus, const 
     throw InputError(fmt::format("{}: the corpus has changed since this checkpoint was written ({} words then, {} now); "
                                  "resume needs the data it was trained on", ckpt, resume.stream_words,
                                  corpus.tokens.words()));
+  // Same sizes but other words or counts (say two words swapped throughout) would train the
+  // checkpoint's rows under the wrong words.
+  if (resume.vocab_hash != vocab_hash(corpus.vocab))
+    throw InputError(fmt::format("{}: the corpus's vocabulary (its words or their counts) differs from the one this "
+                                 "checkpoint was trained on; resume needs the data it was trained on", ckpt));
 }
 
 Embeddings initial_model(Checkpoint* resume, const PreparedCorpus& corpus, const TrainPlan& plan,
@@ -97,7 +103,8 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
                                     "regular file (set output.checkpoint to keep one)", interrupt_signal(),
                                     cursor.epoch + 1, config.output.path), interrupt_signal());
     Checkpoint c{to_yaml(config), backend_name, cursor, control.words_done(), control.loss_sum(),
-                 control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(), {}};
+                 control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(),
+                 vocab_hash(corpus.vocab), {}};
     backend.download(c.model);
     save_checkpoint(ckpt, c);
     if (const int sig = interrupt_signal())

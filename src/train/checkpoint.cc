@@ -19,7 +19,7 @@ namespace gemmvec {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'V', 'C', 'K', 'P', 'T', '\r', '\n'};
-constexpr uint32_t kVersion = 1;
+constexpr uint32_t kVersion = 2;  // 2: the vocabulary hash
 constexpr uint64_t kMaxShards = 1u << 16;
 
 // Writes fields and keeps the CRC of everything written.
@@ -133,6 +133,7 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   w.pod(c.train_seconds);
   w.pod(c.stream_tokens);
   w.pod(c.stream_words);
+  w.pod(c.vocab_hash);
   w.pod(c.model.rows);
   w.pod(c.model.dim);
   w.bytes(c.model.in.data(), cells * sizeof(float));
@@ -164,6 +165,7 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.train_seconds = r.pod<double>();
   c.stream_tokens = r.pod<uint64_t>();
   c.stream_words = r.pod<uint64_t>();
+  c.vocab_hash = r.pod<uint64_t>();
   c.model.rows = r.pod<uint32_t>();
   c.model.dim = r.pod<uint32_t>();
   const uint64_t cells = uint64_t{c.model.rows} * c.model.dim;
