@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh gemmvec
 build/bin/gemmvec train configs/default.yaml "$@"
+echo "gemmvec: the binary is $(pwd)/build/bin/gemmvec" >&2
