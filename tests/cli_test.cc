@@ -219,5 +219,25 @@ TEST(Cli, DivergedRunWritesNoVectors) {
     EXPECT_NE(access((dir + out).c_str(), F_OK), 0) << out << " was written";
 }
 
+// OUT.yaml is the config as the run used it (the backend that ran, the alpha, threads, group
+// size, K, batch and cap a default stood for): training again from it repeats the run.
+TEST(Cli, SavedConfigIsTheOneUsedAndRepeatsTheRun) {
+  const std::string dir = ::testing::TempDir() + "cli_resolved." + std::to_string(::getpid()) + "/";
+  ::mkdir(dir.c_str(), 0755);
+  test::write_file(dir + "c.txt", test::corpus_head(std::string(GEMMVEC_SOURCE_DIR) + "/data/corpus/enwikinews.txt.xz", 400));
+  Result r = gemmvec("-train '" + dir + "c.txt' -output '" + dir + "a.bin' -min-count 2 -iter 1 --quiet --set train.deterministic=true --set data.cache_dir='" + dir + "cache'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Config used = load_config(dir + "a.bin.yaml");
+  EXPECT_NE(used.train.backend, "auto");
+  EXPECT_EQ(used.model.alpha, used.model.type == ModelType::kCbow ? 0.05 : 0.025);  // was 0: "by model"
+  EXPECT_EQ(used.train.threads, 1u);
+  EXPECT_GT(used.train.group_size, 0u);
+  EXPECT_GT(used.train.group_negatives, 0u);
+  EXPECT_GE(used.train.max_row_updates, 0.0);
+  r = gemmvec("train '" + dir + "a.bin.yaml' --set output.path='" + dir + "b.bin' --quiet");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(test::same_bytes(test::read_file(dir + "b.bin"), test::read_file(dir + "a.bin")));
+}
+
 }  // namespace
 }  // namespace gemmvec

@@ -45,6 +45,20 @@ nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors
   return scores;
 }
 
+// The config as the run used it: the backend that ran and every value a backend default or
+// `auto` stood for, so training again from OUT.yaml repeats this run on any machine.
+Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& summary) {
+  Config c = config;
+  c.train.backend = summary.backend;
+  c.model.alpha = config.alpha();
+  c.train.threads = plan.threads;
+  c.train.group_size = plan.group_size;
+  c.train.group_negatives = plan.group_negatives;
+  c.train.batch_words = plan.batch_words;
+  c.train.max_row_updates = plan.row_update_cap;
+  return c;
+}
+
 }  // namespace
 
 void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
@@ -57,7 +71,7 @@ void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& mo
   if (config.output.format == "txt") save_word2vec_text(out, vectors);
   if (config.output.format == "both" && sidecars) save_word2vec_text(text_twin_path(out), vectors);
   if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
-  if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(config));
+  if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(as_run(config, plan, summary)));
   fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
              vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second);
 
