@@ -110,8 +110,8 @@ TEST(Checkpoint, PeriodicCheckpointsChangeNothingCudaHost) {
 
 // A run of the gemmvec binary in `dir` on 12,000 sentences of the bundled corpus, every path
 // relative to `dir`; a metrics line at every report shows the test that training started.
-Config cli_run(const test::TempDir& dir, uint32_t group_size = 0) {
-  test::write_file(dir.file("corpus.txt"), test::corpus_head(kBundledCorpus, 12000));
+Config cli_run(const test::TempDir& dir, uint32_t group_size = 0, size_t lines = 12000) {
+  test::write_file(dir.file("corpus.txt"), test::corpus_head(kBundledCorpus, lines));
   Config c = test::small_run(dir.path().string(), "corpus.txt", "cpu", group_size);
   c.data.cache_dir = "cache";
   c.train.progress_seconds = 0;
@@ -168,9 +168,9 @@ TEST(Checkpoint, InterruptedAndResumedRunIsByteIdentical) { expect_interrupted_r
 // The pause lands at a sentence start, often inside a group of 8 that straddles the break.
 TEST(Checkpoint, InterruptedAndResumedRunIsByteIdenticalGroup8) { expect_interrupted_run_resumes_byte_identical(8); }
 
-TEST(Checkpoint, SigtermAlsoCheckpointsAndResumeRefusesAnotherCorpus) {
-  test::TempDir dir;
-  Config c = cli_run(dir);
+// A run with relative paths, stopped by SIGTERM: exit 143 and its checkpoint at saved/run.ckpt.
+void stop_with_sigterm(const test::TempDir& dir, size_t lines = 12000) {
+  Config c = cli_run(dir, 0, lines);
   c.output.path = "v.bin";
   c.output.checkpoint = "saved/run.ckpt";
   c.output.metrics = "metrics.jsonl";
@@ -182,6 +182,24 @@ TEST(Checkpoint, SigtermAlsoCheckpointsAndResumeRefusesAnotherCorpus) {
   const test::RunResult r = child.wait();
   ASSERT_EQ(r.code, 143) << r.err;
   ASSERT_TRUE(fs::exists(dir.file("saved/run.ckpt"))) << r.err;
+}
+
+// The checkpoint records absolute paths: resumed from another folder, the run reads the corpus
+// and writes the vectors where the first run would have, and removes its checkpoint.
+TEST(Checkpoint, ResumeFromAnotherFolderWritesWhereTheRunWould) {
+  test::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(stop_with_sigterm(dir, 2000));
+  fs::create_directories(dir.file("elsewhere"));
+  const test::RunResult r = test::run_gemmvec(dir.file("elsewhere"), {"train", "--resume", "../saved/run.ckpt", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(dir.file("v.bin")));
+  EXPECT_FALSE(fs::exists(dir.file("elsewhere/v.bin")));
+  EXPECT_FALSE(fs::exists(dir.file("saved/run.ckpt")));
+}
+
+TEST(Checkpoint, SigtermAlsoCheckpointsAndResumeRefusesAnotherCorpus) {
+  test::TempDir dir;
+  ASSERT_NO_FATAL_FAILURE(stop_with_sigterm(dir));
   // "the" and "of" swapped throughout: the same number of tokens and words, another vocabulary
   // (the rows would train under the wrong words). Resume says so and trains nothing.
   std::string text = test::read_file(dir.file("corpus.txt")), swapped;

@@ -98,6 +98,10 @@ void validate(const Config& config);
 std::string to_yaml(const Config& config);
 // A commented template with every key and its default (`gemmvec init`).
 std::string config_template();
+// The config with every path (corpus, tokens, cache, vocab files, outputs, eval files) made
+// absolute against the current directory: what a checkpoint records, so a run resumes from any
+// folder and writes where it would have.
+Config with_absolute_paths(const Config& config);
 // train.threads as used: 0 is every hardware thread; a deterministic run uses one.
 uint32_t resolved_threads(const TrainConfig& train);
 // The candidate closest to `word` by edit distance, for "did you mean" hints ("" if none).

@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -167,6 +168,20 @@ void set_from_node(Config& config, const Key& key, const YAML::Node& node, const
 }
 
 }  // namespace
+
+Config with_absolute_paths(const Config& config) {
+  const auto abs = [](std::string& p) {
+    if (!p.empty()) p = std::filesystem::absolute(p).lexically_normal().string();
+  };
+  Config c = config;
+  for (std::string& p : c.data.corpus) abs(p);
+  for (std::string* p : {&c.data.tokens, &c.data.cache_dir, &c.vocab.read, &c.vocab.save, &c.output.path,
+                         &c.output.vocab, &c.output.metrics, &c.output.checkpoint})
+    abs(*p);
+  for (std::string& p : c.eval.analogy) abs(p);
+  for (std::string& p : c.eval.similarity) abs(p);
+  return c;
+}
 
 uint32_t resolved_threads(const TrainConfig& train) {
   if (train.deterministic) return 1;

@@ -102,7 +102,7 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: no checkpoint written, as output.path {} is not a "
                                     "regular file (set output.checkpoint to keep one)", interrupt_signal(),
                                     cursor.epoch + 1, config.output.path), interrupt_signal());
-    Checkpoint c{to_yaml(config), backend_name, cursor, control.words_done(), control.loss_sum(),
+    Checkpoint c{to_yaml(with_absolute_paths(config)), backend_name, cursor, control.words_done(), control.loss_sum(),
                  control.loss_pairs(), control.seconds(), corpus.tokens.size(), corpus.tokens.words(),
                  vocab_hash(corpus.vocab), {}};
     backend.download(c.model);
