@@ -502,7 +502,10 @@ TEST_F(BadInput, KilledWhileWritingLeavesAWholeFile) {
     Child child(dir_.path().string(), args);
     // The write phase starts when out.txt's temporary appears; kill within the next few milliseconds.
     while (temporaries("out.txt").empty() && !child.done()) std::this_thread::sleep_for(std::chrono::microseconds(200));
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 20000)(rng)));
+    // Round 0 kills as soon as the temporary is seen: its 12 MB of text take far longer than the
+    // 200 us poll, so at least one kill lands mid-write whatever the machine's speed.
+    const int delay_us = round == 0 ? 0 : std::uniform_int_distribution<int>(0, 20000)(rng);
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us));
     if (!child.done()) ::kill(child.pid(), SIGKILL);
     const RunResult r = child.wait();
     if (r.signal == SIGKILL && !temporaries("out.txt").empty()) ++killed_mid_write;
