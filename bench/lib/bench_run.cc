@@ -19,6 +19,7 @@
 #include "bench.h"
 #include "child_process.h"
 #include "run/backends.h"
+#include "run/output_paths.h"
 #include "bench_grid.h"
 #include "data/corpus_reader.h"
 
@@ -74,22 +75,6 @@ CorpusText prepare_text(const BenchConfig& bench, const fs::path& runs) {
   }
   if (!as_is && !out.good()) throw InputError(fmt::format("{}: cannot write the bench corpus", text.path));
   return text;
-}
-
-void require_file(const std::string& path, const char* key) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw InputError(fmt::format("{}: {} ({})", path, std::strerror(errno), key));
-  if (S_ISDIR(st.st_mode)) throw InputError(fmt::format("{}: is a directory, not a file ({})", path, key));
-}
-
-void check_inputs(const Config& c) {
-  for (const std::string& p : c.data.corpus) require_file(p, "data.corpus");
-  if (!c.data.tokens.empty()) {
-    require_file(c.data.tokens + ".vocab", "data.tokens");
-    require_file(c.data.tokens + ".tokens", "data.tokens");
-  }
-  for (const std::string& p : c.eval.analogy) require_file(p, "eval.analogy");
-  for (const std::string& p : c.eval.similarity) require_file(p, "eval.similarity");
 }
 
 // A Python helper of the bench (peers.py, plots.py), installed beside the binary: BIN/gemmvec,
@@ -176,7 +161,7 @@ int run_bench(const BenchOptions& options) {
   const std::string& out_arg = options.out;
   if (out_arg.empty())
     throw UsageError("bench needs --out DIR (it writes DIR/results.json, DIR/results.csv and DIR/*.png)");
-  check_inputs(bench.base);
+  check_input_files(run_inputs(bench.base, ""));
 
   const auto t0 = std::chrono::steady_clock::now();
   const fs::path out(out_arg);

@@ -24,11 +24,6 @@ namespace fs = std::filesystem;
 constexpr size_t kIoBuffer = size_t{4} << 20;  // stdio buffer for big files
 constexpr int kMaxLinks = 40;                  // as the kernel's MAXSYMLINKS: a loop ends here
 
-std::string folder_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-}
-
 // Makes the rename durable; failure here loses nothing already written, so it is ignored.
 void sync_directory(const std::string& path) {
   const int fd = ::open(folder_of(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -56,6 +51,11 @@ std::string random_suffix() {
 }
 
 }  // namespace
+
+std::string folder_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
+}
 
 OutputTarget resolve_output(const std::string& path) {
   OutputTarget t{path, false};

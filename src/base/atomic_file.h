@@ -9,6 +9,9 @@
 
 namespace gemmvec {
 
+// The folder a file is written into: "." for a bare name, "/" for a file at the root.
+std::string folder_of(const std::string& path);
+
 // Where a write of `path` lands. A symlink is followed to its final target (a dangling one
 // too), so the link itself is never replaced by a regular file. `in_place` when that target
 // exists and is neither a regular file nor a folder (/dev/null, /dev/full, a FIFO): such a file

@@ -21,21 +21,6 @@
 namespace gemmvec::cli {
 namespace {
 
-// Fails fast on an input that is not there or cannot be read, so a typo in an eval path does
-// not surface only after hours of training.
-void check_inputs(const Config& config) {
-  if (config.data.corpus.empty() && config.data.tokens.empty())
-    throw UsageError("no training data: set data.corpus (text files) or data.tokens (a prefix from gemmvec prepare)");
-  for (const std::string& path : config.data.corpus) require_input_file(path, "data.corpus");
-  if (!config.data.tokens.empty()) {
-    require_input_file(config.data.tokens + ".vocab", "data.tokens");
-    require_input_file(config.data.tokens + ".tokens", "data.tokens");
-  }
-  if (!config.vocab.read.empty()) require_input_file(config.vocab.read, "vocab.read");
-  for (const std::string& path : config.eval.analogy) require_input_file(path, "eval.analogy");
-  for (const std::string& path : config.eval.similarity) require_input_file(path, "eval.similarity");
-}
-
 void apply_overrides(Config& config, const Args& args) {
   for (const std::string& assignment : args.all("--set")) apply_override(config, assignment);
 }
@@ -95,7 +80,6 @@ bool zero_or_one(const std::string& flag, const std::string& value) {
 int run_training(const Config& config, bool quiet, Checkpoint* resume, const std::string& config_file) {
   if (!quiet) fmt::print(stderr, "# gemmvec {}: resolved config\n{}", version(), to_yaml(config));
   std::fflush(stderr);
-  check_inputs(config);
   train(config, resume, config_file);  // prints its own progress and summary; checkpoints on SIGINT/SIGTERM
   return 0;
 }
@@ -139,7 +123,6 @@ int cmd_prepare(const std::vector<std::string>& argv) {
   config.data.corpus = args.positional;
   apply_overrides(config, args);
   validate(config);
-  check_inputs(config);
   check_output_paths(run_inputs(config, ""), prepare_outputs(config, prefix));
   prepare_to_prefix(config, prefix);
   fmt::print(stderr, "gemmvec: to train on it, set data.tokens: {}\n", prefix);

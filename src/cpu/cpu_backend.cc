@@ -1,5 +1,5 @@
-// gemmvec: the CPU backend: Hogwild threads over shards of the token stream, one group step
-// per group of centers (docs/algorithm.md), rows updated in place.
+// gemmvec: the CPU backend: Hogwild threads over shards of the token stream, one group step per
+// group of centers in a sentence (docs/algorithm.md), rows updated in place.
 #include <algorithm>
 #include <stdexcept>
 #include <string>

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "base/atomic_file.h"
+#include "base/file_errors.h"
 #include "gemmvec/errors.h"
 #include "gemmvec/trainer.h"
 
@@ -41,11 +42,6 @@ bool same_file(const std::string& output, const std::string& input) {
     return S_ISREG(in.st_mode) && out.st_dev == in.st_dev && out.st_ino == in.st_ino;
   }
   return !out_exists && !in_exists && resolved(output) == resolved(input);
-}
-
-std::string folder_of(const std::string& path) {
-  const std::string dir = fs::path(path).parent_path().string();
-  return dir.empty() ? "." : dir;
 }
 
 // Creates the folder an output is written into and checks it can be written, so a read-only
@@ -120,6 +116,10 @@ std::string text_twin_path(const std::string& output_path) {
 std::string checkpoint_path(const Config& config) {
   if (!config.output.checkpoint.empty()) return config.output.checkpoint;
   return writes_sidecars(config) ? config.output.path + ".ckpt" : "";
+}
+
+void check_input_files(const std::vector<KeyedPath>& inputs) {
+  for (const KeyedPath& in : inputs) require_input_file(in.path, in.key);
 }
 
 void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<KeyedPath>& outputs) {

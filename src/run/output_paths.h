@@ -34,6 +34,10 @@ bool writes_sidecars(const Config& config);
 // output.path with its extension replaced by .txt: the text copy of output.format both.
 std::string text_twin_path(const std::string& output_path);
 
+// Before any work: every input exists and can be read (base/file_errors.h's one-line errors
+// naming the key), so a typo in an eval path is found now, not after hours of training.
+void check_input_files(const std::vector<KeyedPath>& inputs);
+
 // Before any work: throws UsageError when an output is the same file as an input (same device
 // and inode once symlinks are resolved, or for an output not there yet the same absolute path),
 // then creates every output's folder and throws InputError naming the key and the folder when

@@ -71,11 +71,11 @@ void print_start(const std::string& backend, const TrainPlan& plan) {
              cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
 }
 
-[[noreturn]] void throw_diverged(const Config& config, uint32_t epoch, uint64_t words) {
+[[noreturn]] void throw_diverged(const Config& config, const std::string& backend, uint32_t epoch, uint64_t words) {
   throw TrainingDiverged(fmt::format(
       "training diverged in epoch {} after {} words (the loss or the vectors are NaN or infinite); no vectors written "
       "(lower model.alpha, now {}{})", epoch + 1, words, config.alpha(),
-      config.train.backend == "cpu" ? "" : ", or train.max_row_updates or train.batch_words for the GEMM pipeline"));
+      backend == "cpu" ? "" : ", or train.max_row_updates or train.batch_words for the GEMM pipeline"));
 }
 
 bool all_finite(const std::vector<float>& v) {
@@ -97,7 +97,7 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
       cursor.shards.clear();
     }
     if (!control.should_pause()) continue;
-    if (control.diverged()) throw_diverged(config, cursor.epoch, control.words_done());
+    if (control.diverged()) throw_diverged(config, backend_name, cursor.epoch, control.words_done());
     if (ckpt.empty())
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: no checkpoint written, as output.path {} is not a "
                                     "regular file (set output.checkpoint to keep one)", interrupt_signal(),
@@ -120,9 +120,13 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
 RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
-  // A backend that cannot run here, or outputs that cannot be written (or would overwrite an
-  // input), are refused before any data is read.
-  check_output_paths(run_inputs(config, config_file), run_outputs(config));
+  // Missing inputs, outputs that cannot be written (or would overwrite an input) and a backend
+  // that cannot run here are refused before any data is read.
+  if (config.data.corpus.empty() && config.data.tokens.empty())
+    throw UsageError("no training data: set data.corpus (text files) or data.tokens (a prefix from gemmvec prepare)");
+  const std::vector<KeyedPath> inputs = run_inputs(config, config_file);
+  check_input_files(inputs);
+  check_output_paths(inputs, run_outputs(config));
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
@@ -159,7 +163,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   backend->download(m);
   // A diverged run is never written: its rows, not only its sampled loss, must be finite.
   if (control.diverged() || !all_finite(m.in) || !all_finite(m.out))
-    throw_diverged(config, plan.epochs - 1, control.words_done());
+    throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
   write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
