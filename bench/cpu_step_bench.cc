@@ -54,7 +54,7 @@ void BM_GroupStep(benchmark::State& state) {
     }
     g.negatives.resize(k);
     for (uint32_t j = 0; j < k; ++j) g.negatives[j] = draw_negative(q, 1, 0, n, j);
-    benchmark::DoNotOptimize(cpu_group_step(m, g, {0.025f, 1.0f}, scratch, false));
+    benchmark::DoNotOptimize(cpu_group_step(m, g, {0.025f, 1.0f}, nullptr, scratch, false));
     ++n;
   }
   state.SetItemsProcessed(state.iterations());  // centers

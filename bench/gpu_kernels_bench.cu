@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 #include "math/sampling.h"
 #include "pipeline.h"
 

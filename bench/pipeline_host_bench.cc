@@ -11,7 +11,7 @@
 
 #include <random>
 
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 #include "math/sampling.h"
 
 namespace gemmvec::bench_pipeline {

@@ -33,6 +33,8 @@ class GemmPipeline final : public pipeline::Pipeline {
       noise_alias_ = Buffer<uint32_t>(rows_);
       count_in_ = Buffer<float>(rows_);
       count_out_ = Buffer<float>(rows_);
+      b_out_ = Buffer<float>(plan.output_bias ? rows_ : 0);
+      log_q_ = Buffer<float>(plan.log_noise.size());
     } catch (const DeviceOutOfMemory&) {
       throw ResourceError(out_of_memory_message(2 * matrix * sizeof(float), 0));
     }
@@ -41,13 +43,18 @@ class GemmPipeline final : public pipeline::Pipeline {
     ctx_.to_device(keep_.data(), plan.keep.data(), rows_ * sizeof(float));
     ctx_.to_device(noise_prob_.data(), plan.noise.prob().data(), rows_ * sizeof(float));
     ctx_.to_device(noise_alias_.data(), plan.noise.alias().data(), rows_ * sizeof(uint32_t));
+    if (plan.output_bias) {
+      if (initial.out_bias.size() != rows_) throw InputError("GEMM pipeline: the output biases do not match the vocabulary size");
+      ctx_.to_device(b_out_.data(), initial.out_bias.data(), rows_ * sizeof(float));
+    }
+    if (!plan.log_noise.empty()) ctx_.to_device(log_q_.data(), plan.log_noise.data(), rows_ * sizeof(float));
   }
 
   std::string name() const override { return kPipelineName; }
 
   size_t bytes_held() const override {
     return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() + count_in_.bytes() + count_out_.bytes() +
-           noise_alias_.bytes() + scratch_bytes_ + (staging_ ? staging_->bytes() : 0);
+           noise_alias_.bytes() + b_out_.bytes() + log_q_.bytes() + scratch_bytes_ + (staging_ ? staging_->bytes() : 0);
   }
 
   pipeline::StepStats step(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
@@ -106,10 +113,13 @@ class GemmPipeline final : public pipeline::Pipeline {
     model.out.resize(matrix);
     ctx_.to_host(model.in.data(), w_in_.data(), matrix * sizeof(float));
     ctx_.to_host(model.out.data(), w_out_.data(), matrix * sizeof(float));
+    model.out_bias.resize(b_out_.size());
+    if (b_out_.size()) ctx_.to_host(model.out_bias.data(), b_out_.data(), b_out_.size() * sizeof(float));
   }
 
  private:
   bool skip_gram() const { return plan_.type == ModelType::kSkipGram; }
+  float* bias() { return b_out_.data(); }  // null without model.output_bias
 
   // The batch a cursor resumes at: the one starting at its position (0 for a fresh epoch).
   size_t first_batch(const TrainCursor& cursor) const {
@@ -142,10 +152,10 @@ class GemmPipeline final : public pipeline::Pipeline {
 
   static size_t scratch_bytes(const Capacity& c, size_t d, size_t K) {
     const size_t f = sizeof(float), u = sizeof(uint32_t), q = sizeof(uint64_t), p = sizeof(float*);
-    return c.tokens * u * 8 + c.tokens * q + c.tokens * d * f +    // per token / kept word
+    return c.tokens * u * 8 + c.tokens * q + c.tokens * (d + 1) * f +  // per token / kept word
            c.groups * (q + 4 * u) + c.groups * K * (u + d * f) +   // per group
            c.rows * (2 * u + 3 * f) + c.rows * (d + K) * f +      // per row
-           c.slots * (u + 4 * p) + c.slots * K * d * f +          // per slot
+           c.slots * (u + 4 * p) + c.slots * K * (d + 1) * f +    // per slot
            c.entries * (4 * q + u) + 3 * c.tokens * u +           // entries and their sort, staging
            (size_t(64) << 20);                                    // Thrust's other temporaries
   }
@@ -187,6 +197,8 @@ class GemmPipeline final : public pipeline::Pipeline {
       s.group = Buffer<uint32_t>(c.tokens);
       s.gid = Buffer<uint64_t>(c.tokens);
       s.g_out = Buffer<float>(c.tokens * d_);
+      s.g_bias = Buffer<float>(plan_.output_bias ? c.tokens : 0);
+      s.db = Buffer<float>(plan_.output_bias ? c.slots * K : 0);
       s.group_id = Buffer<uint64_t>(c.groups);
       s.group_off = Buffer<uint32_t>(c.groups);
       s.group_count = Buffer<uint32_t>(c.groups);
@@ -248,7 +260,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     Scratch& s = scratch_;
     const uint32_t d = d_, K = plan_.group_negatives;
     const bool cbow = !skip_gram();
-    const NegativeWeights weights{lr, plan_.neg_weight()};
+    const LossWeights weights = plan_.weights(lr);
     const uint32_t n32 = static_cast<uint32_t>(n);
 
     // 1. Sentences and kept words.
@@ -340,21 +352,24 @@ class GemmPipeline final : public pipeline::Pipeline {
 
     // 6. Scores, coefficients, gradients.
     thrust::for_each_n(pol, Index(0), rows,
-                       PositiveScores{s.U.data(), w_out_.data(), s.word.data(), s.row_center.data(), d, weights,
-                                      s.s_pos.data(), s.e_pos.data()});
+                       PositiveScores{s.U.data(), w_out_.data(), bias(), s.word.data(), s.row_center.data(), d,
+                                      s.s_pos.data()});
     ctx_.check("positive scores");
     ctx_.gemm_batched(Op::kN, Op::kT, R, K, d, s.u_ptr.data(), d, s.vn_ptr.data(), d, 0.0f, s.se_ptr.data(), K,
                       slots);  // S_s = U_s Vn_g^T
     thrust::for_each_n(pol, Index(0), rows,
-                       NegativeCoefs{s.word.data(), s.row_center.data(), s.slot_group.data(), s.neg.data(),
-                                     s.s_pos.data(), R, K, weights, s.SE.data(), s.loss.data()});
-    ctx_.check("negative coefficients");
+                       RowCoefs{s.word.data(), s.row_center.data(), s.slot_group.data(), s.neg.data(),
+                                s.s_pos.data(), bias(), log_q_.data(), R, K, weights, s.SE.data(), s.e_pos.data(),
+                                s.loss.data()});
+    ctx_.check("coefficients");
     ctx_.gemm_batched(Op::kT, Op::kN, K, d, R, s.se_ptr.data(), K, s.u_ptr.data(), d, 0.0f, s.dvn_ptr.data(), d,
                       slots);  // dVn_s = E_s^T U_s
     for_each_element(pol, m, d,
                      CenterGradients{s.U.data(), s.e_pos.data(), s.count.data(), s.group.data(),
                                      s.slot_off.data(), s.pair_off.data(), s.group_off.data(), R, d, cbow,
-                                     s.g_out.data()});
+                                     s.g_out.data(), bias() ? s.g_bias.data() : nullptr});
+    if (bias())
+      thrust::for_each_n(pol, BigIndex(0), size_t(slots) * K, SampleBiasGradients{s.SE.data(), R, K, s.db.data()});
     ctx_.check("center gradients");
     ctx_.gemm_batched(Op::kN, Op::kN, R, d, K, s.se_ptr.data(), K, s.vn_ptr.data(), d, 0.0f, s.u_ptr.data(), d,
                       slots);  // dU_s = E_s Vn_g, over U
@@ -422,11 +437,11 @@ class GemmPipeline final : public pipeline::Pipeline {
                      ScatterInputs{s.U.data(), s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(),
                                    s.row_context.data(), d, !skip_gram(), count_in_.data(), cap, w_in_.data()});
     for_each_element(pol, m, d,
-                     ScatterCenters{s.g_out.data(), s.word.data(), s.count.data(), d, count_out_.data(), cap_out,
-                                    w_out_.data()});
+                     ScatterCenters{s.g_out.data(), s.g_bias.data(), s.word.data(), s.count.data(), d,
+                                    count_out_.data(), cap_out, w_out_.data(), bias()});
     for_each_element(pol, size_t(slots) * K, d,
-                     ScatterNegatives{s.dVn.data(), s.slot_group.data(), s.neg.data(), K, d, count_out_.data(), cap_out,
-                                      w_out_.data()});
+                     ScatterNegatives{s.dVn.data(), s.db.data(), s.slot_group.data(), s.neg.data(), K, d,
+                                      count_out_.data(), cap_out, w_out_.data(), bias()});
     ctx_.check("scatter");
   }
 
@@ -457,10 +472,10 @@ class GemmPipeline final : public pipeline::Pipeline {
         static_cast<uint32_t>(thrust::lower_bound(pol, key, key + entries, kNoKey) - key);
     thrust::fill_n(pol, s.seg_start.data() + segments, 1, real_end);
     for_each_element(pol, segments, d,
-                     SegmentSums{key, src, s.seg_start.data(), s.U.data(), s.g_out.data(), s.dVn.data(), d,
-                                 count_in_.data(), count_out_.data(), plan_.row_update_cap,
-                                 plan_.row_update_cap * static_cast<float>(K), w_in_.data(),
-                                 w_out_.data()});
+                     SegmentSums{key, src, s.seg_start.data(), s.U.data(), s.g_out.data(), s.dVn.data(),
+                                 s.g_bias.data(), s.db.data(), d, count_in_.data(), count_out_.data(),
+                                 plan_.row_update_cap, plan_.row_update_cap * static_cast<float>(K), w_in_.data(),
+                                 w_out_.data(), bias()});
     ctx_.check("scatter sums");
   }
 
@@ -524,6 +539,8 @@ class GemmPipeline final : public pipeline::Pipeline {
     Buffer<uint32_t> group;          // (kept) group index of each center
     Buffer<uint64_t> gid;            // (kept) global group id
     Buffer<float> g_out;             // (kept, d) dv_o per center
+    Buffer<float> g_bias;            // (kept) db_o per center, with output biases
+    Buffer<float> db;                // (slots, K) bias gradients of the samples, with output biases
     Buffer<uint64_t> group_id;       // (groups)
     Buffer<uint32_t> group_off;      // (groups) first pair
     Buffer<uint32_t> group_count;    // (groups) pairs
@@ -551,6 +568,8 @@ class GemmPipeline final : public pipeline::Pipeline {
   Buffer<float> noise_prob_;        // (vocab)
   Buffer<uint32_t> noise_alias_;    // (vocab)
   Buffer<float> count_in_, count_out_;  // (vocab) pair-updates each row sums in a step, for the cap
+  Buffer<float> b_out_;             // (vocab) output biases, or empty
+  Buffer<float> log_q_;             // (vocab) log Q for nce and softmax, or empty
   Scratch scratch_;
   std::unique_ptr<Staging> staging_;
   Capacity cap_;

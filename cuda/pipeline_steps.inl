@@ -39,7 +39,7 @@
 #include <thrust/transform_scan.h>
 
 #include "train/alias_table.h"
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 #include "math/philox.h"
 #include "math/sampling.h"
 #include "data/token_cache.h"
@@ -315,56 +315,54 @@ struct GatherRows {
 struct PositiveScores {
   const float* U;
   const float* w_out;
+  const float* b_out;  // (vocab) output biases, or null
   const uint32_t* word;
   const uint32_t* row_center;
   uint32_t d;
-  NegativeWeights weights;
   float* s_pos;  // (rows)
-  float* e_pos;  // (rows) 0 on padding rows
   GV_HD void operator()(uint32_t r) const {
     const uint32_t k = row_center[r];
     if (k == kNone) {
       s_pos[r] = 0.0f;
-      e_pos[r] = 0.0f;
       return;
     }
     const float* u = U + static_cast<size_t>(r) * d;
     const float* v = w_out + static_cast<size_t>(word[k]) * d;
-    float s = 0.0f;
+    float s = b_out ? b_out[word[k]] : 0.0f;
     for (uint32_t i = 0; i < d; ++i) s += u[i] * v[i];
     s_pos[r] = s;
-    e_pos[r] = positive_coef(s, weights);
   }
 };
 
-// S -> E in place, and the loss of each row.
-struct NegativeCoefs {
+// S -> E in place, the positive coefficient, and the loss of each row (math/output_loss.h).
+struct RowCoefs {
   const uint32_t* word;
   const uint32_t* row_center;
   const uint32_t* slot_group;
   const uint32_t* neg;
   const float* s_pos;
+  const float* b_out;  // (vocab) output biases, or null
+  const float* log_q;  // (vocab) log Q, for nce and softmax
   uint32_t R, K;
-  NegativeWeights weights;
-  float* SE;    // (rows, K)
-  float* loss;  // (rows)
+  LossWeights weights;
+  float* SE;     // (rows, K)
+  float* e_pos;  // (rows) 0 on padding rows
+  float* loss;   // (rows)
   GV_HD void operator()(uint32_t r) const {
     float* e = SE + static_cast<size_t>(r) * K;
     const uint32_t k = row_center[r];
     if (k == kNone) {
       for (uint32_t j = 0; j < K; ++j) e[j] = 0.0f;
+      e_pos[r] = 0.0f;
       loss[r] = 0.0f;
       return;
     }
-    const uint32_t o = word[k];
     const uint32_t* n = neg + static_cast<size_t>(slot_group[r / R]) * K;
-    float l = positive_loss(s_pos[r]);
-    for (uint32_t j = 0; j < K; ++j) {
-      const bool collides = n[j] == o;
-      l += negative_loss(e[j], collides, weights.neg_weight);
-      e[j] = negative_coef(e[j], collides, weights);
-    }
-    loss[r] = l;
+    if (b_out)
+      for (uint32_t j = 0; j < K; ++j) e[j] += b_out[n[j]];
+    float pos = s_pos[r];
+    loss[r] = output_coefs(pos, e, n, word[k], K, weights, log_q, true);
+    e_pos[r] = pos;
   }
 };
 
@@ -379,12 +377,14 @@ struct CenterGradients {
   const uint32_t* group_off;
   uint32_t R, d;
   bool cbow;
-  float* g_out;  // (m, d)
+  float* g_out;   // (m, d)
+  float* g_bias;  // (m) the sum of e+ (the bias gradient), or null
   GV_HD void operator()(size_t center, uint32_t col) const {
     const uint32_t k = static_cast<uint32_t>(center);
     const size_t i = center * d + col;
     if (count[k] == 0) {
       g_out[i] = 0.0f;
+      if (g_bias && col == 0) g_bias[k] = 0.0f;
       return;
     }
     const uint32_t r0 = first_row(k, group, slot_off, pair_off, group_off, R);
@@ -392,6 +392,24 @@ struct CenterGradients {
     float sum = 0.0f;
     for (uint32_t t = 0; t < rows; ++t) sum += e_pos[r0 + t] * U[static_cast<size_t>(r0 + t) * d + col];
     g_out[i] = sum;
+    if (g_bias && col == 0) {
+      float b = 0.0f;
+      for (uint32_t t = 0; t < rows; ++t) b += e_pos[r0 + t];
+      g_bias[k] = b;
+    }
+  }
+};
+
+// The bias gradient of each shared sample of a slot: the column sums of E_s (in row order).
+struct SampleBiasGradients {
+  const float* SE;
+  uint32_t R, K;
+  float* db;  // (slots, K)
+  GV_HD void operator()(size_t row) const {  // row = slot * K + j
+    const size_t s = row / K, j = row % K;
+    float b = 0.0f;
+    for (uint32_t t = 0; t < R; ++t) b += SE[(s * R + t) * K + j];
+    db[row] = b;
   }
 };
 
@@ -503,30 +521,38 @@ struct ScatterInputs {
 
 struct ScatterCenters {
   const float* g_out;
+  const float* g_bias;  // (m), with b_out
   const uint32_t* word;
   const uint32_t* count;
   uint32_t d;
   const float* count_out;
   float cap;
   float* w_out;
+  float* b_out;  // (vocab) output biases, or null
   GV_HD void operator()(size_t k, uint32_t col) const {
     if (count[k] == 0) return;
-    atomic_add(w_out + static_cast<size_t>(word[k]) * d + col, g_out[k * d + col] * row_scale(count_out, word[k], cap));
+    const float scale = row_scale(count_out, word[k], cap);
+    atomic_add(w_out + static_cast<size_t>(word[k]) * d + col, g_out[k * d + col] * scale);
+    if (b_out && col == 0) atomic_add(b_out + word[k], g_bias[k] * scale);
   }
 };
 
 struct ScatterNegatives {
   const float* dVn;
+  const float* db;  // (slots, K), with b_out
   const uint32_t* slot_group;
   const uint32_t* neg;
   uint32_t K, d;
   const float* count_out;
   float cap;
   float* w_out;
+  float* b_out;  // (vocab) output biases, or null
   GV_HD void operator()(size_t row, uint32_t col) const {  // row = slot * K + j
     const size_t s = row / K, j = row % K;
     const uint32_t n = neg[static_cast<size_t>(slot_group[s]) * K + j];
-    atomic_add(w_out + static_cast<size_t>(n) * d + col, dVn[row * d + col] * row_scale(count_out, n, cap));
+    const float scale = row_scale(count_out, n, cap);
+    atomic_add(w_out + static_cast<size_t>(n) * d + col, dVn[row * d + col] * scale);
+    if (b_out && col == 0) atomic_add(b_out + n, db[row] * scale);
   }
 };
 
@@ -602,25 +628,31 @@ struct SegmentSums {
   const float* dU;
   const float* g_out;
   const float* dVn;
+  const float* g_bias;  // (m) and
+  const float* db;      // (slots, K), with b_out
   uint32_t d;
   const float* count_in;
   const float* count_out;
   float cap_in, cap_out;
   float* w_in;
   float* w_out;
+  float* b_out;  // (vocab) output biases, or null
   GV_HD void operator()(size_t q, uint32_t col) const {
-    float sum = 0.0f;
+    const bool out = (key[seg_start[q]] >> 32) != 0;
+    const bool with_bias = b_out && out && col == 0;
+    float sum = 0.0f, bias = 0.0f;
     for (uint32_t e = seg_start[q]; e < seg_start[q + 1]; ++e) {
       const uint64_t s = src[e];
       const uint64_t row = s & ((uint64_t(1) << 40) - 1);
       const uint32_t kind = static_cast<uint32_t>(s >> 40);
       const float* base = kind == 0 ? dU : kind == 1 ? g_out : dVn;
       sum += base[row * d + col];
+      if (with_bias) bias += kind == 1 ? g_bias[row] : db[row];
     }
-    const uint64_t k = key[seg_start[q]];
-    const uint32_t word = static_cast<uint32_t>(k & 0xFFFFFFFFu);
-    float* w = (k >> 32) ? w_out : w_in;
-    w[size_t(word) * d + col] += sum * ((k >> 32) ? row_scale(count_out, word, cap_out) : row_scale(count_in, word, cap_in));
+    const uint32_t word = static_cast<uint32_t>(key[seg_start[q]] & 0xFFFFFFFFu);
+    const float scale = out ? row_scale(count_out, word, cap_out) : row_scale(count_in, word, cap_in);
+    (out ? w_out : w_in)[size_t(word) * d + col] += sum * scale;
+    if (with_bias) b_out[word] += bias * scale;
   }
 };
 

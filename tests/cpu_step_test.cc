@@ -110,7 +110,7 @@ TEST_P(CpuStepTest, MatchesFloat64Reference) {
   Case c = random_group(p.cbow, p.centers, p.ctx, p.k, vocab, 11);
   const float lr = 0.025f, neg_weight = 5.0f / float(p.k);
   StepScratch scratch;
-  const double loss = cpu_group_step(m, c.group, {lr, neg_weight}, scratch, true);
+  const double loss = cpu_group_step(m, c.group, {lr, neg_weight}, nullptr, scratch, true);
   const double ref_loss = test::reference_step(ref, c.ref, c.group.negatives, lr, neg_weight);
   EXPECT_NEAR(loss, ref_loss, 1e-5 * std::abs(ref_loss));
   expect_same_update(before.in, m.in, ref_before.in, ref.in, "in");
@@ -137,7 +137,7 @@ TEST(CpuStep, UpdateIsMinusLrTimesFiniteDifferenceGradient) {
     const double lr = 1e-3, neg_weight = 5.0 / 4.0;
     Embeddings stepped = m;
     StepScratch scratch;
-    cpu_group_step(stepped, c.group, {float(lr), float(neg_weight)}, scratch, false);
+    cpu_group_step(stepped, c.group, {float(lr), float(neg_weight)}, nullptr, scratch, false);
     RefMatrices ref = to_ref(m);
     const double h = 1e-6;
     for (int which = 0; which < 2; ++which) {

@@ -21,7 +21,7 @@
 
 #include "train/alias_table.h"
 #include "gemmvec/embeddings.h"
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 #include "math/sampling.h"
 #include "math/philox.h"
 #include "data/token_cache.h"

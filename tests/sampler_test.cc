@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "train/alias_table.h"
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 #include "math/sampling.h"
 #include "math/philox.h"
 

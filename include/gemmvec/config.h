@@ -35,6 +35,9 @@ struct ModelConfig {
   double sample = 1e-4;          // 0 disables subsampling
   double alpha = 0;              // 0: 0.025 for skip-gram, 0.05 for CBOW
   double min_alpha_ratio = 1e-4; // lr decays linearly to alpha * this
+  std::string loss = "neg";      // neg | nce | softmax | hs (docs/losses.md)
+  bool output_bias = false;      // nce, softmax: a learned bias per output word
+  bool remove_accidental_hits = true;  // a sample equal to the true word is left out
 };
 
 struct TrainConfig {
@@ -59,6 +62,7 @@ struct OutputConfig {
   std::string metrics;           // JSON-lines metrics log; empty: none
   bool save_config = true;       // PATH.yaml beside the vectors
   std::string checkpoint;        // checkpoint file; empty: PATH.ckpt
+  bool save_output = false;      // also write the output layer (PATH with .out before the extension)
 };
 
 struct EvalConfig {

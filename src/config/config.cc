@@ -291,6 +291,11 @@ void validate(const Config& config) {
     throw UsageError("data.corpus and data.tokens are both set: give one (tokens is a prefix from `gemmvec prepare`)");
   for (const std::string& path : config.data.corpus)
     if (path.empty()) throw UsageError("data.corpus holds an empty path");
+  if (config.model.loss == "hs" && config.model.output_bias)
+    throw UsageError("model.output_bias is for the sampled losses (neg, nce, softmax): hs has no output word rows to bias");
+  if (config.model.loss == "hs" && config.output.save_output)
+    throw UsageError("output.save_output with model.loss hs: the output layer's rows are tree nodes, not words "
+                     "(use a sampled loss to keep both sets of vectors)");
 }
 
 std::string to_yaml(const Config& config) { return emit(config, Comments::kNone); }

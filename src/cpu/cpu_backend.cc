@@ -28,7 +28,7 @@ class Worker {
   size_t run(const TokenCache& cache, size_t begin, size_t end) {
     const uint32_t* tokens = cache.data();
     size_t released = begin;  // consumed pages are dropped from RSS as the shard advances
-    weights_ = {control_.lr(), plan_.neg_weight()};
+    weights_ = plan_.weights(control_.lr());
     size_t s = begin;
     for (size_t p = begin; p < end; ++p) {
       if (tokens[p] != kSentenceBreak) continue;
@@ -148,7 +148,7 @@ class Worker {
       trace_->step_negatives.insert(trace_->step_negatives.end(), pairs_.negatives.begin(), pairs_.negatives.end());
     }
     const bool with_loss = (++groups_ % kLossEvery) == 0;
-    const double loss = cpu_group_step(m_, pairs_, weights_, scratch_, with_loss);
+    const double loss = cpu_group_step(m_, pairs_, weights_, plan_.log_noise.data(), scratch_, with_loss);
     if (with_loss) {
       loss_ += loss;
       loss_pairs_ += pairs_.pairs();
@@ -162,7 +162,7 @@ class Worker {
   TrainControl& control_;
   const AliasView noise_;
   CpuTrace* const trace_;  // null but in tests
-  NegativeWeights weights_{};
+  LossWeights weights_{};
   std::vector<uint32_t> kept_;
   std::vector<uint64_t> pos_;
   std::vector<uint32_t> span_;

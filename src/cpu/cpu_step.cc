@@ -62,7 +62,7 @@ __attribute__((always_inline)) inline void combine(const float* a, const float* 
 }  // namespace
 
 GV_CLONES
-double cpu_group_step(Embeddings& m, const GroupPairs& g, const NegativeWeights& w,
+double cpu_group_step(Embeddings& m, const GroupPairs& g, const LossWeights& w, const float* log_q,
                       StepScratch& s, bool with_loss) {
   const uint32_t d = m.dim;
   const uint32_t pairs = g.pairs();
@@ -102,18 +102,18 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const NegativeWeights&
   }
 
   // Scores, all from the rows as they are before this step; then the coefficients E.
+  float* bias = m.out_bias.empty() ? nullptr : m.out_bias.data();
   double loss = 0;
   for (uint32_t p = 0; p < pairs; ++p) {
     const uint32_t o = g.outs[g.out_of[p]];
     rows[0] = m.out_row(o);
     float* e = sc + p * stride;
     dots(s.in_vec[p], rows, stride, d, e);
-    if (with_loss) {
-      loss += positive_loss(e[0]);
-      for (uint32_t j = 0; j < k; ++j) loss += negative_loss(e[1 + j], g.negatives[j] == o, w.neg_weight);
+    if (bias) {
+      e[0] += bias[o];
+      for (uint32_t j = 0; j < k; ++j) e[1 + j] += bias[g.negatives[j]];
     }
-    e[0] = positive_coef(e[0], w);
-    for (uint32_t j = 0; j < k; ++j) e[1 + j] = negative_coef(e[1 + j], g.negatives[j] == o, w);
+    loss += output_coefs(e[0], e + 1, g.negatives.data(), o, k, w, log_q, with_loss);
   }
 
   // Input gradients d_in = E V, from the output rows before they change.
@@ -141,6 +141,14 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const NegativeWeights&
     for (uint32_t p = 0; p < pairs; ++p) coef[p] = sc[p * stride + 1 + j];
     combine(coef, in_vec, pairs, d, m.out_row(g.negatives[j]));
   }
+
+  // Biases move by their rows' coefficients.
+  if (bias)
+    for (uint32_t p = 0; p < pairs; ++p) {
+      const float* e = sc + p * stride;
+      bias[g.outs[g.out_of[p]]] += e[0];
+      for (uint32_t j = 0; j < k; ++j) bias[g.negatives[j]] += e[1 + j];
+    }
 
   // Input updates last: the output updates above read the inputs as they were.
   for (uint32_t p = 0; p < pairs; ++p) {

@@ -1,11 +1,11 @@
-// gemmvec: one negative-sampling step of a group on the CPU: the pairs of a few centers
-// sharing K negatives, computed from the current rows and applied as a scatter-add.
+// gemmvec: one sampled-output step of a group on the CPU: the pairs of a few centers
+// sharing K samples (negatives), computed from the current rows and applied as a scatter-add.
 #pragma once
 #include <cstdint>
 #include <vector>
 
 #include "gemmvec/embeddings.h"
-#include "math/negative_sampling.h"
+#include "math/output_loss.h"
 
 namespace gemmvec {
 
@@ -39,9 +39,11 @@ struct StepScratch {
   std::vector<float*> rows;          // (1 + K) the output rows of one pair
 };
 
-// Applies the group's update to `m` at weights `w`; returns the group's loss when
-// `with_loss`, else 0 (the loss costs a log per score, so callers sample it).
-double cpu_group_step(Embeddings& m, const GroupPairs& group, const NegativeWeights& w,
+// Applies the group's update to `m` at weights `w` (the output layer of w.loss: neg, nce or
+// softmax; log_q is log Q per word, read by nce and softmax); biases too when m.out_bias is
+// set. Returns the group's loss when `with_loss`, else 0 (the loss costs a log per score, so
+// callers sample it).
+double cpu_group_step(Embeddings& m, const GroupPairs& group, const LossWeights& w, const float* log_q,
                       StepScratch& scratch, bool with_loss);
 
 }  // namespace gemmvec

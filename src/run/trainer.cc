@@ -37,6 +37,11 @@ void check_resume(const Checkpoint& resume, const PreparedCorpus& corpus, const 
 Embeddings initial_model(Checkpoint* resume, const PreparedCorpus& corpus, const TrainPlan& plan,
                          const std::string& ckpt) {
   Embeddings init = resume ? std::move(resume->model) : init_embeddings(corpus.vocab.size(), plan.dim, plan.seed);
+  if (!resume && plan.output_bias) init.out_bias.assign(init.rows, 0.0f);
+  if (init.out_bias.size() != (plan.output_bias ? init.rows : 0))
+    throw InputError(fmt::format("{}: the checkpoint {} output biases and the run {} (resume with the model.output_bias "
+                                 "it was written with)", ckpt, init.out_bias.empty() ? "has no" : "has",
+                                 plan.output_bias ? "needs them" : "has none"));
   if (init.rows != corpus.vocab.size() || init.dim != plan.dim)
     throw InputError(fmt::format("{}: the checkpoint holds {} x {} matrices, the run needs {} x {} (resume with the "
                                  "data and model.dim it was written with)", ckpt, init.rows, init.dim,

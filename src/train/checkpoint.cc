@@ -19,7 +19,7 @@ namespace gemmvec {
 namespace {
 
 constexpr char kMagic[8] = {'G', 'V', 'C', 'K', 'P', 'T', '\r', '\n'};
-constexpr uint32_t kVersion = 2;  // 2: the vocabulary hash
+constexpr uint32_t kVersion = 3;  // 2: the vocabulary hash; 3: output biases
 constexpr uint64_t kMaxShards = 1u << 16;
 
 // Writes fields and keeps the CRC of everything written.
@@ -117,7 +117,8 @@ class CkptReader {
 
 void save_checkpoint(const std::string& path, const Checkpoint& c) {
   const size_t cells = size_t{c.model.rows} * c.model.dim;
-  if (c.model.in.size() != cells || c.model.out.size() != cells)
+  if (c.model.in.size() != cells || c.model.out.size() != cells ||
+      (!c.model.out_bias.empty() && c.model.out_bias.size() != c.model.rows))
     throw std::invalid_argument("save_checkpoint: matrices do not match rows x dim");
   CkptWriter w(path);
   w.bytes(kMagic, sizeof kMagic);
@@ -136,8 +137,10 @@ void save_checkpoint(const std::string& path, const Checkpoint& c) {
   w.pod(c.vocab_hash);
   w.pod(c.model.rows);
   w.pod(c.model.dim);
+  w.pod<uint32_t>(c.model.out_bias.empty() ? 0 : 1);
   w.bytes(c.model.in.data(), cells * sizeof(float));
   w.bytes(c.model.out.data(), cells * sizeof(float));
+  w.bytes(c.model.out_bias.data(), c.model.out_bias.size() * sizeof(float));
   w.finish();
 }
 
@@ -168,17 +171,22 @@ Checkpoint load_checkpoint(const std::string& path) {
   c.vocab_hash = r.pod<uint64_t>();
   c.model.rows = r.pod<uint32_t>();
   c.model.dim = r.pod<uint32_t>();
+  const uint32_t biases = r.pod<uint32_t>();
+  if (biases > 1) r.corrupt("bad output-bias flag");
   const uint64_t cells = uint64_t{c.model.rows} * c.model.dim;
+  const uint64_t bias_cells = biases ? c.model.rows : 0;
   // Compared in cells, not bytes: cells * 8 wraps around for rows and dim near 2^32 (a corrupt
   // header of 2^31 x 2^30 would pass a byte comparison and ask for 2^61 floats).
   const uint64_t room = r.left() >= sizeof(uint32_t) ? r.left() - sizeof(uint32_t) : 0;  // before the CRC
-  const bool short_file = cells > room / (2 * sizeof(float));
-  if (c.model.dim == 0 || short_file || cells * 2 * sizeof(float) != room)
+  const bool short_file = cells > room / (2 * sizeof(float)) || bias_cells * sizeof(float) > room - cells * 2 * sizeof(float);
+  if (c.model.dim == 0 || short_file || (cells * 2 + bias_cells) * sizeof(float) != room)
     r.corrupt(short_file ? "truncated" : "matrix size does not match the file");
   c.model.in.resize(cells);
   c.model.out.resize(cells);
+  c.model.out_bias.resize(bias_cells);
   r.bytes(c.model.in.data(), cells * sizeof(float));
   r.bytes(c.model.out.data(), cells * sizeof(float));
+  r.bytes(c.model.out_bias.data(), bias_cells * sizeof(float));
   r.finish();
   return c;
 }

@@ -7,6 +7,27 @@
 
 namespace gemmvec {
 
+OutputLoss output_loss(const std::string& name) {
+  if (name == "nce") return OutputLoss::kNce;
+  if (name == "softmax") return OutputLoss::kSoftmax;
+  if (name == "hs") return OutputLoss::kHs;
+  return OutputLoss::kNeg;
+}
+
+namespace {
+
+// log Q(w) for Q(w) ~ count(w)^exponent, in double before the cast.
+std::vector<float> log_noise(const std::vector<uint64_t>& counts, double exponent) {
+  double total = 0;
+  for (uint64_t c : counts) total += std::pow(static_cast<double>(c), exponent);
+  std::vector<float> out(counts.size());
+  for (size_t w = 0; w < counts.size(); ++w)
+    out[w] = static_cast<float>(exponent * std::log(static_cast<double>(counts[w])) - std::log(total));
+  return out;
+}
+
+}  // namespace
+
 TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefaults& defaults) {
   check_memory_budget(vocab.size(), config.model.dim);  // before any table or matrix is allocated
   TrainPlan plan;
@@ -30,6 +51,11 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefau
   for (uint32_t w = 0; w < vocab.size(); ++w)
     plan.keep[w] = keep_probability(vocab.count(w), vocab.total(), config.model.sample);
   plan.noise = AliasTable(vocab.counts(), config.model.ns_exponent);
+  plan.loss = output_loss(config.model.loss);
+  plan.output_bias = config.model.output_bias;
+  plan.remove_hits = config.model.remove_accidental_hits;
+  if (plan.loss == OutputLoss::kNce || plan.loss == OutputLoss::kSoftmax)
+    plan.log_noise = log_noise(vocab.counts(), config.model.ns_exponent);
   return plan;
 }
 

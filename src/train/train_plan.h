@@ -1,8 +1,11 @@
 // gemmvec: what a backend needs to train: the resolved sampling settings and noise tables.
 #pragma once
+#include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
+#include "math/output_loss.h"
 #include "train/alias_table.h"
 #include "gemmvec/config.h"
 #include "data/vocab.h"
@@ -24,10 +27,17 @@ struct TrainPlan {
   uint64_t seed = 1;
   bool deterministic = false;
   bool tf32 = false;
+  OutputLoss loss = OutputLoss::kNeg;
+  bool output_bias = false;     // a bias per output row (Embeddings::out_bias)
+  bool remove_hits = true;      // samples equal to the true word are left out
   std::vector<float> keep;      // (vocab) subsampling keep probability per word
   AliasTable noise;             // Q(w) ~ count^ns_exponent
+  std::vector<float> log_noise; // (vocab) log Q(w), for nce and softmax; else empty
 
   float neg_weight() const { return static_cast<float>(negative) / static_cast<float>(group_negatives); }
+  LossWeights weights(float lr) const {
+    return {lr, neg_weight(), loss, std::log(static_cast<float>(negative)), remove_hits};
+  }
 };
 
 // What a backend uses for the train.* keys left at 0 (or -1), chosen by measurement
@@ -36,6 +46,9 @@ struct BackendDefaults {
   uint32_t group_size = 1, group_negatives = 0, batch_words = 0;
   float row_update_cap = 0;
 };
+
+// model.loss's name as the enum (names checked by the config).
+OutputLoss output_loss(const std::string& name);
 
 // Resolves config + vocab into a plan; train.group_size/group_negatives/batch_words of 0 and
 // train.max_row_updates of -1 take the backend's defaults. Checks the memory budget first.
