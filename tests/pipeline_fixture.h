@@ -27,6 +27,7 @@
 #include "data/token_cache.h"
 #include "data/vocab.h"
 #include "train/train_plan.h"
+#include "reference_loss.h"
 
 namespace gemmvec::test {
 
@@ -43,6 +44,8 @@ struct PlanOptions {
   uint64_t seed = 20240611;
   bool deterministic = false;
   float row_update_cap = 0;     // 0: none
+  OutputLoss loss = OutputLoss::kNeg;
+  bool output_bias = false;
 };
 
 inline std::vector<uint64_t> zipf_counts(uint32_t n) {
@@ -70,6 +73,9 @@ inline TrainPlan test_plan(const PlanOptions& o, const std::vector<uint64_t>& co
   p.keep.resize(counts.size());
   for (size_t w = 0; w < counts.size(); ++w) p.keep[w] = keep_probability(counts[w], total, o.sample);
   p.noise = AliasTable(counts, 0.75);
+  p.loss = o.loss;
+  p.output_bias = o.output_bias;
+  if (o.loss == OutputLoss::kNce || o.loss == OutputLoss::kSoftmax) p.log_noise = noise_log_probabilities(counts, 0.75);
   return p;
 }
 
@@ -127,7 +133,7 @@ inline CacheOnDisk cache_from_text(const std::string& text, const std::string& n
 }
 
 // Values of either sign with magnitude in [0.1, 1] * c, c chosen so that scores are O(1).
-inline Embeddings random_embeddings(uint32_t rows, uint32_t dim, uint32_t seed) {
+inline Embeddings random_embeddings(uint32_t rows, uint32_t dim, uint32_t seed, bool bias = false) {
   std::mt19937 rng(seed);
   std::uniform_real_distribution<float> mag(0.1f, 1.0f);
   std::bernoulli_distribution neg(0.5);
@@ -139,6 +145,10 @@ inline Embeddings random_embeddings(uint32_t rows, uint32_t dim, uint32_t seed) 
   e.out.resize(size_t(rows) * dim);
   for (auto* m : {&e.in, &e.out})
     for (float& x : *m) x = (neg(rng) ? -1.0f : 1.0f) * mag(rng) * c;
+  if (bias) {
+    e.out_bias.resize(rows);
+    for (float& x : e.out_bias) x = (neg(rng) ? -1.0f : 1.0f) * mag(rng);
+  }
   return e;
 }
 
@@ -226,6 +236,7 @@ inline FlatPairs flat_pairs(const RefExpansion& x) {
 struct RefModel {
   uint32_t rows = 0, dim = 0;
   std::vector<double> in, out;          // after the step
+  std::vector<double> bias, bias_mag;   // output biases after the step, and their update magnitudes
   std::vector<double> in_mag, out_mag;  // sum of |terms| added to each element
   std::vector<double> in_adds, out_adds;  // (rows) pair-updates summed into each row: a bound
                                           // on the float additions the atomic scatter makes there
@@ -245,18 +256,25 @@ inline RefModel reference_batch_step(const TrainPlan& plan, const Embeddings& be
   m.out.assign(before.out.begin(), before.out.end());
   m.in_mag.assign(m.in.size(), 0.0);
   m.out_mag.assign(m.out.size(), 0.0);
-  std::vector<double> din(m.in.size(), 0.0), dout(m.out.size(), 0.0);
+  m.bias.assign(before.out_bias.begin(), before.out_bias.end());
+  m.bias_mag.assign(m.bias.size(), 0.0);
+  std::vector<double> din(m.in.size(), 0.0), dout(m.out.size(), 0.0), dbias(m.bias.size(), 0.0);
   auto in_row = [&](uint32_t w) { return before.in.data() + size_t(w) * d; };
   auto out_row = [&](uint32_t w) { return before.out.data() + size_t(w) * d; };
-  auto sig = [](double s) { return 1.0 / (1.0 + std::exp(-s)); };
   const double kw = double(plan.negative) / double(plan.group_negatives);
+  RefLoss L;
+  L.kind = plan.loss;
+  L.neg_weight = kw;
+  L.log_k = std::log(double(plan.loss == OutputLoss::kSoftmax ? plan.group_negatives : plan.negative));
+  L.remove_hits = plan.remove_hits;
+  L.log_q.assign(plan.log_noise.begin(), plan.log_noise.end());
   for (const ExpandedPair& p : x.pairs) {
     std::vector<double> u(d, 0.0), du(d, 0.0);
     for (uint32_t w : p.inputs)
       for (uint32_t i = 0; i < d; ++i) u[i] += in_row(w)[i];
     for (uint32_t i = 0; i < d; ++i) u[i] /= double(p.inputs.size());
     auto dot = [&](uint32_t o) {
-      double s = 0;
+      double s = m.bias.empty() ? 0.0 : double(before.out_bias[o]);
       for (uint32_t i = 0; i < d; ++i) s += u[i] * out_row(o)[i];
       return s;
     };
@@ -266,16 +284,19 @@ inline RefModel reference_batch_step(const TrainPlan& plan, const Embeddings& be
         dout[size_t(w) * d + i] += e * u[i];
         m.out_mag[size_t(w) * d + i] += std::fabs(e * u[i]);
       }
+      if (!m.bias.empty()) {
+        dbias[w] += e;
+        m.bias_mag[w] += std::fabs(e);
+      }
     };
-    const double sp = dot(p.output);
-    m.loss += -std::log(sig(sp));
-    apply_out(p.output, lr * (1.0 - sig(sp)));
-    for (uint32_t n : x.negatives.at(p.group)) {
-      if (n == p.output) continue;
-      const double sn = dot(n);
-      m.loss += -kw * std::log(sig(-sn));
-      apply_out(n, -lr * kw * sig(sn));
-    }
+    const std::vector<uint32_t>& samples = x.negatives.at(p.group);
+    std::vector<double> s;
+    for (uint32_t n : samples) s.push_back(dot(n));
+    const RefPairLoss r = ref_pair_loss(L, p.output, dot(p.output), samples, s);
+    m.loss += r.loss;
+    apply_out(p.output, -lr * r.d_pos);
+    for (size_t j = 0; j < samples.size(); ++j)
+      if (r.d_neg[j] != 0.0) apply_out(samples[j], -lr * r.d_neg[j]);
     for (uint32_t w : p.inputs)
       for (uint32_t i = 0; i < d; ++i) {
         din[size_t(w) * d + i] += du[i];
@@ -302,6 +323,10 @@ inline RefModel reference_batch_step(const TrainPlan& plan, const Embeddings& be
   for (size_t i = 0; i < m.out.size(); ++i) {
     m.out[i] += dout[i] * scale(n_out[i / d]);
     m.out_mag[i] *= scale(n_out[i / d]);
+  }
+  for (size_t w = 0; w < m.bias.size(); ++w) {
+    m.bias[w] += dbias[w] * scale(n_out[w]);
+    m.bias_mag[w] *= scale(n_out[w]);
   }
   return m;
 }

@@ -52,13 +52,16 @@ struct StepCase {
   uint32_t group_size;
   bool deterministic;
   float cap = 0;  // plan.row_update_cap
+  OutputLoss loss = OutputLoss::kNeg;
+  bool bias = false;  // plan.output_bias
 };
 
 std::string case_name(const ::testing::TestParamInfo<StepCase>& info) {
   const StepCase& c = info.param;
   return std::string(c.type == ModelType::kSkipGram ? "SkipGram" : "Cbow") + "Group" +
          std::to_string(c.group_size) + (c.deterministic ? "Sorted" : "Atomic") +
-         (c.cap > 0 ? "Cap" + std::to_string(static_cast<int>(c.cap)) : "");
+         (c.cap > 0 ? "Cap" + std::to_string(static_cast<int>(c.cap)) : "") +
+         (c.loss == OutputLoss::kNce ? "Nce" : c.loss == OutputLoss::kSoftmax ? "Softmax" : "") + (c.bias ? "Bias" : "");
 }
 
 class PipelineReference : public ::testing::TestWithParam<StepCase> {};
@@ -70,10 +73,12 @@ TEST_P(PipelineReference, OneStepMatchesFloat64) {
   o.group_size = c.group_size;
   o.deterministic = c.deterministic;
   o.row_update_cap = c.cap;
+  o.loss = c.loss;
+  o.output_bias = c.bias;
   const auto counts = test::zipf_counts(o.vocab);
   const TrainPlan plan = test_plan(o, counts);
   const std::vector<uint32_t> tokens = test::synthetic_tokens(counts, 2500, 24, 7);
-  const Embeddings before = test::random_embeddings(o.vocab, o.dim, 11);
+  const Embeddings before = test::random_embeddings(o.vocab, o.dim, 11, c.bias);
   const uint64_t base = 1'000'003;  // not aligned to any group size
   const uint32_t epoch = 3;
   const float lr = 0.05f;
@@ -100,6 +105,10 @@ TEST_P(PipelineReference, OneStepMatchesFloat64) {
                                    per_add ? &ref.in_adds : nullptr));
   EXPECT_TRUE(test::matrices_match("W_out", after.out, ref.out, ref.out_mag, o.dim, 1e-5, &worst_out,
                                    per_add ? &ref.out_adds : nullptr));
+  ASSERT_EQ(after.out_bias.size(), ref.bias.size());
+  if (c.bias)
+    EXPECT_TRUE(test::matrices_match("b_out", after.out_bias, ref.bias, ref.bias_mag, 1, 1e-5, nullptr,
+                                     per_add ? &ref.out_adds : nullptr));
   std::printf("  %llu pairs, R = %u, %llu slots; worst relative error W_in %.2e, W_out %.2e\n",
               static_cast<unsigned long long>(st.pairs), st.slot_rows,
               static_cast<unsigned long long>(st.slots), worst_in, worst_out);
@@ -114,7 +123,16 @@ INSTANTIATE_TEST_SUITE_P(
                       StepCase{ModelType::kSkipGram, 1u << 20, true},
                       // The cap binds on frequent rows of the synthetic Zipf text at 2.
                       StepCase{ModelType::kSkipGram, 8, false, 2}, StepCase{ModelType::kCbow, 8, false, 2},
-                      StepCase{ModelType::kSkipGram, 8, true, 2}),
+                      StepCase{ModelType::kSkipGram, 8, true, 2},
+                      // The other output layers: only the row coefficients and the bias gradients change.
+                      StepCase{ModelType::kSkipGram, 8, false, 0, OutputLoss::kNce},
+                      StepCase{ModelType::kSkipGram, 8, true, 0, OutputLoss::kNce, true},
+                      StepCase{ModelType::kCbow, 8, false, 0, OutputLoss::kNce, true},
+                      StepCase{ModelType::kSkipGram, 8, false, 0, OutputLoss::kSoftmax},
+                      StepCase{ModelType::kSkipGram, 8, false, 0, OutputLoss::kSoftmax, true},
+                      StepCase{ModelType::kCbow, 1u << 20, true, 0, OutputLoss::kSoftmax, true},
+                      StepCase{ModelType::kSkipGram, 8, false, 2, OutputLoss::kSoftmax, true},
+                      StepCase{ModelType::kSkipGram, 8, true, 2, OutputLoss::kNce, true}),
     case_name);
 
 TEST(PipelineStep, DeterministicRunsAreBitIdentical) {

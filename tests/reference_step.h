@@ -5,16 +5,17 @@
 #include <cstdint>
 #include <vector>
 
+#include "reference_loss.h"
+
 namespace gemmvec::test {
 
 struct RefMatrices {
   uint32_t rows = 0, dim = 0;
   std::vector<double> in, out;  // (rows, dim)
+  std::vector<double> bias;     // (rows) output biases, or empty
   double* in_row(uint32_t w) { return in.data() + size_t(w) * dim; }
   double* out_row(uint32_t w) { return out.data() + size_t(w) * dim; }
 };
-
-inline double ref_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 
 // One pair of the reference: the input rows it averages, its output word.
 struct RefPair {
@@ -22,10 +23,11 @@ struct RefPair {
   uint32_t output;
 };
 
-// Applies one step: every score from the rows before the step, every gradient summed.
-// Returns the loss before the step.
-inline double reference_step(RefMatrices& m, const std::vector<RefPair>& pairs,
-                             const std::vector<uint32_t>& negatives, double lr, double neg_weight) {
+// Applies one step: every score from the rows before the step, every gradient summed, each
+// parameter moved by -lr times the loss's gradient (CBOW: each context row by the gradient of
+// the mean). Returns the loss before the step.
+inline double reference_step(RefMatrices& m, const std::vector<RefPair>& pairs, const std::vector<uint32_t>& samples,
+                             double lr, const RefLoss& L) {
   const uint32_t d = m.dim;
   RefMatrices before = m;
   double loss = 0;
@@ -33,29 +35,26 @@ inline double reference_step(RefMatrices& m, const std::vector<RefPair>& pairs,
     std::vector<double> u(d, 0.0);
     for (uint32_t w : p.inputs)
       for (uint32_t i = 0; i < d; ++i) u[i] += before.in_row(w)[i] / double(p.inputs.size());
-    std::vector<double> du(d, 0.0);
     auto score = [&](uint32_t o) {
-      double s = 0;
+      double s = before.bias.empty() ? 0.0 : before.bias[o];
       for (uint32_t i = 0; i < d; ++i) s += u[i] * before.out_row(o)[i];
       return s;
     };
-    const double sp = score(p.output);
-    loss += -std::log(ref_sigmoid(sp));
-    const double ep = lr * (1.0 - ref_sigmoid(sp));
-    for (uint32_t i = 0; i < d; ++i) {
-      du[i] += ep * before.out_row(p.output)[i];
-      m.out_row(p.output)[i] += ep * u[i];
-    }
-    for (uint32_t n : negatives) {
-      if (n == p.output) continue;
-      const double sn = score(n);
-      loss += -neg_weight * std::log(ref_sigmoid(-sn));
-      const double en = -lr * neg_weight * ref_sigmoid(sn);
+    std::vector<double> s;
+    for (uint32_t n : samples) s.push_back(score(n));
+    const RefPairLoss r = ref_pair_loss(L, p.output, score(p.output), samples, s);
+    loss += r.loss;
+    std::vector<double> du(d, 0.0);
+    auto apply = [&](uint32_t w, double grad) {
+      const double e = -lr * grad;
       for (uint32_t i = 0; i < d; ++i) {
-        du[i] += en * before.out_row(n)[i];
-        m.out_row(n)[i] += en * u[i];
+        du[i] += e * before.out_row(w)[i];
+        m.out_row(w)[i] += e * u[i];
       }
-    }
+      if (!m.bias.empty()) m.bias[w] += e;
+    };
+    apply(p.output, r.d_pos);
+    for (size_t j = 0; j < samples.size(); ++j) apply(samples[j], r.d_neg[j]);
     for (uint32_t w : p.inputs)
       for (uint32_t i = 0; i < d; ++i) m.in_row(w)[i] += du[i];
   }
@@ -63,10 +62,10 @@ inline double reference_step(RefMatrices& m, const std::vector<RefPair>& pairs,
 }
 
 // The loss of the pairs at the current rows (for finite differences).
-inline double reference_loss(RefMatrices& m, const std::vector<RefPair>& pairs,
-                             const std::vector<uint32_t>& negatives, double neg_weight) {
+inline double reference_loss(RefMatrices& m, const std::vector<RefPair>& pairs, const std::vector<uint32_t>& samples,
+                             const RefLoss& L) {
   RefMatrices copy = m;
-  return reference_step(copy, pairs, negatives, 0.0, neg_weight);
+  return reference_step(copy, pairs, samples, 0.0, L);
 }
 
 }  // namespace gemmvec::test

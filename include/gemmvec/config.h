@@ -37,7 +37,7 @@ struct ModelConfig {
   double min_alpha_ratio = 1e-4; // lr decays linearly to alpha * this
   std::string loss = "neg";      // neg | nce | softmax | hs (docs/losses.md)
   bool output_bias = false;      // nce, softmax: a learned bias per output word
-  bool remove_accidental_hits = true;  // a sample equal to the true word is left out
+  std::string remove_accidental_hits = "auto";  // auto | true | false: a sample equal to the true word is left out
 };
 
 struct TrainConfig {

@@ -93,7 +93,7 @@ const std::vector<Key>& keys() {
         field("model.min_alpha_ratio", &C::model, &M::min_alpha_ratio, "the learning rate decays linearly to alpha * this", range(0, 1)),
         field("model.loss", &C::model, &M::loss, "the output layer: neg (negative sampling), nce (noise-contrastive estimation), softmax (sampled softmax over shared samples), hs (hierarchical softmax, cpu backend)", one_of({"neg", "nce", "softmax", "hs"})),
         field("model.output_bias", &C::model, &M::output_bias, "nce and softmax: learn a bias per output word (zeros at the start)"),
-        field("model.remove_accidental_hits", &C::model, &M::remove_accidental_hits, "a shared sample equal to a pair's true word is left out of that pair's loss"),
+        field("model.remove_accidental_hits", &C::model, &M::remove_accidental_hits, "a shared sample equal to a pair's true word is left out of that pair's loss (auto: yes for neg, as word2vec.c, and softmax; no for nce, whose noise must be Q's draws)", one_of({"auto", "true", "false"})),
         field("train.epochs", &C::train, &T::epochs, "passes over the corpus", range(1)),
         field("train.threads", &C::train, &T::threads, "CPU threads (0: all hardware threads)", range(0, 4096)),
         field("train.backend", &C::train, &T::backend, "where to train (auto: cuda if a usable GPU is present, else cpu)", one_of({"auto", "cpu", "cuda", "cuda-host"})),

@@ -6,9 +6,12 @@
 // by e_w u, with these coefficients e (lr folded in):
 //   neg      e_o = lr (1 - sigmoid(s_o)),       e_j = -lr (k/K) sigmoid(s_j)
 //   nce      the same on the logits x_w = s_w - log(k Q(w))  (TensorFlow's nce_loss, Z(c) = 1)
-//   softmax  e_o = lr (1 - p_o),                e_j = -lr p_j, where p is the softmax of
-//            l_w = s_w - log Q(w) over {o, n_1..n_K}  (sampled softmax, Jean et al. 2015)
-// With remove_hits, a sample equal to o is left out (its coefficient and loss are 0).
+//   softmax  e_o = lr (1 - p_o),                e_j = -lr p_j, where p is the softmax over
+//            {o, n_1..n_K} of l_o = s_o and l_j = s_j - log(K Q(n_j)): the samples are an
+//            importance-sampled estimate of the rest of the partition function (Jean et al.
+//            2015), so the gradient tends to the full softmax's as K grows
+// With remove_hits, a sample equal to o is left out (its coefficient and loss are 0); for
+// softmax that keeps o from being counted twice in the estimate.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -24,37 +27,33 @@ struct LossWeights {
   float lr;                            // current learning rate
   float neg_weight;                    // k / K: each shared sample stands for k/K of word2vec's k
   OutputLoss loss = OutputLoss::kNeg;
-  float log_k = 0;                     // log k (nce's noise ratio)
+  float log_k = 0;                     // nce: log k (the noise ratio); softmax: log K (samples per row)
   bool remove_hits = true;
 };
-
-// The correction subtracted from a score to make the loss's logit.
-GV_HD float logit_shift(OutputLoss loss, float log_q, float log_k) {
-  return loss == OutputLoss::kNce ? log_q + log_k : loss == OutputLoss::kSoftmax ? log_q : 0.0f;
-}
 
 // pos: the true word's score in, its coefficient out; neg[0..K): the samples' scores in, their
 // coefficients out; log_q: log Q of every word (unused by neg). Returns the pair's loss when
 // with_loss, else 0.
 GV_HD float output_coefs(float& pos, float* neg, const uint32_t* samples, uint32_t o, uint32_t K,
                          const LossWeights& w, const float* log_q, bool with_loss) {
-  const bool shifted = w.loss != OutputLoss::kNeg;
-  const float x_o = shifted ? pos - logit_shift(w.loss, log_q[o], w.log_k) : pos;
+  const bool nce = w.loss == OutputLoss::kNce;
   if (w.loss != OutputLoss::kSoftmax) {
+    const float x_o = nce ? pos - log_q[o] - w.log_k : pos;
     float loss = with_loss ? positive_loss(x_o) : 0.0f;
     pos = w.lr * (1.0f - sigmoid(x_o));
     for (uint32_t j = 0; j < K; ++j) {
       const bool hit = w.remove_hits && samples[j] == o;
-      const float x = shifted ? neg[j] - logit_shift(w.loss, log_q[samples[j]], w.log_k) : neg[j];
+      const float x = nce ? neg[j] - log_q[samples[j]] - w.log_k : neg[j];
       if (with_loss) loss += negative_loss(x, hit, w.neg_weight);
       neg[j] = hit ? 0.0f : -w.lr * w.neg_weight * sigmoid(x);
     }
     return loss;
   }
   // Softmax over the true word and the samples kept, stable: exp(l - max).
+  const float x_o = pos;
   float top = x_o;
   for (uint32_t j = 0; j < K; ++j) {
-    neg[j] -= log_q[samples[j]];
+    neg[j] -= log_q[samples[j]] + w.log_k;
     if (!(w.remove_hits && samples[j] == o) && neg[j] > top) top = neg[j];
   }
   float z = expf(x_o - top);

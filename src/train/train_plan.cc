@@ -14,10 +14,7 @@ OutputLoss output_loss(const std::string& name) {
   return OutputLoss::kNeg;
 }
 
-namespace {
-
-// log Q(w) for Q(w) ~ count(w)^exponent, in double before the cast.
-std::vector<float> log_noise(const std::vector<uint64_t>& counts, double exponent) {
+std::vector<float> noise_log_probabilities(const std::vector<uint64_t>& counts, double exponent) {
   double total = 0;
   for (uint64_t c : counts) total += std::pow(static_cast<double>(c), exponent);
   std::vector<float> out(counts.size());
@@ -25,8 +22,6 @@ std::vector<float> log_noise(const std::vector<uint64_t>& counts, double exponen
     out[w] = static_cast<float>(exponent * std::log(static_cast<double>(counts[w])) - std::log(total));
   return out;
 }
-
-}  // namespace
 
 TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefaults& defaults) {
   check_memory_budget(vocab.size(), config.model.dim);  // before any table or matrix is allocated
@@ -53,9 +48,10 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefau
   plan.noise = AliasTable(vocab.counts(), config.model.ns_exponent);
   plan.loss = output_loss(config.model.loss);
   plan.output_bias = config.model.output_bias;
-  plan.remove_hits = config.model.remove_accidental_hits;
+  const std::string& hits = config.model.remove_accidental_hits;
+  plan.remove_hits = hits == "auto" ? plan.loss != OutputLoss::kNce : hits == "true";
   if (plan.loss == OutputLoss::kNce || plan.loss == OutputLoss::kSoftmax)
-    plan.log_noise = log_noise(vocab.counts(), config.model.ns_exponent);
+    plan.log_noise = noise_log_probabilities(vocab.counts(), config.model.ns_exponent);
   return plan;
 }
 

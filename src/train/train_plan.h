@@ -36,7 +36,8 @@ struct TrainPlan {
 
   float neg_weight() const { return static_cast<float>(negative) / static_cast<float>(group_negatives); }
   LossWeights weights(float lr) const {
-    return {lr, neg_weight(), loss, std::log(static_cast<float>(negative)), remove_hits};
+    const float count = loss == OutputLoss::kSoftmax ? static_cast<float>(group_negatives) : static_cast<float>(negative);
+    return {lr, neg_weight(), loss, std::log(count), remove_hits};
   }
 };
 
@@ -49,6 +50,9 @@ struct BackendDefaults {
 
 // model.loss's name as the enum (names checked by the config).
 OutputLoss output_loss(const std::string& name);
+
+// log Q(w) for Q(w) ~ count(w)^exponent (computed in double).
+std::vector<float> noise_log_probabilities(const std::vector<uint64_t>& counts, double exponent);
 
 // Resolves config + vocab into a plan; train.group_size/group_negatives/batch_words of 0 and
 // train.max_row_updates of -1 take the backend's defaults. Checks the memory budget first.

@@ -34,13 +34,16 @@ struct StepCase {
   uint32_t group_size;
   bool deterministic;
   float cap = 0;  // plan.row_update_cap (the cuda default is 128)
+  OutputLoss loss = OutputLoss::kNeg;
+  bool bias = false;  // plan.output_bias
 };
 
 std::string case_name(const ::testing::TestParamInfo<StepCase>& info) {
   const StepCase& c = info.param;
   return std::string(c.type == ModelType::kSkipGram ? "SkipGram" : "Cbow") + "Group" +
          std::to_string(c.group_size) + (c.deterministic ? "Sorted" : "Atomic") +
-         (c.cap > 0 ? "Cap" + std::to_string(static_cast<int>(c.cap)) : "");
+         (c.cap > 0 ? "Cap" + std::to_string(static_cast<int>(c.cap)) : "") +
+         (c.loss == OutputLoss::kNce ? "Nce" : c.loss == OutputLoss::kSoftmax ? "Softmax" : "") + (c.bias ? "Bias" : "");
 }
 
 class PipelineGpuStep : public ::testing::TestWithParam<StepCase> {};
@@ -58,10 +61,12 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   o.deterministic = c.deterministic;
   o.row_update_cap = c.cap;
   o.sample = 1e-3;
+  o.loss = c.loss;
+  o.output_bias = c.bias;
   const auto counts = test::zipf_counts(o.vocab);
   const TrainPlan plan = test_plan(o, counts);
   const auto tokens = test::synthetic_tokens(counts, 60000, 40, 3);
-  const Embeddings before = test::random_embeddings(o.vocab, o.dim, 5);
+  const Embeddings before = test::random_embeddings(o.vocab, o.dim, 5, c.bias);
   const uint64_t base = 123457;
   const float lr = 0.025f;
 
@@ -101,6 +106,10 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   EXPECT_TRUE(test::matrices_match("W_in (cuda vs float64)", ag.in, ref.in, ref.in_mag, o.dim, 1e-5, nullptr, in_adds));
   EXPECT_TRUE(test::matrices_match("W_out (cuda vs float64)", ag.out, ref.out, ref.out_mag, o.dim, 1e-5, nullptr,
                                    out_adds));
+  ASSERT_EQ(ag.out_bias.size(), ref.bias.size());
+  if (c.bias)
+    EXPECT_TRUE(test::matrices_match("b_out (cuda vs float64)", ag.out_bias, ref.bias, ref.bias_mag, 1, 1e-5, nullptr,
+                                     out_adds));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -111,7 +120,10 @@ INSTANTIATE_TEST_SUITE_P(
                       StepCase{ModelType::kCbow, 16, true},
                       // The row-update cap at the cuda default and one that most rows exceed.
                       StepCase{ModelType::kSkipGram, 8, false, 128}, StepCase{ModelType::kSkipGram, 8, true, 8},
-                      StepCase{ModelType::kCbow, 8, false, 128}),
+                      StepCase{ModelType::kCbow, 8, false, 128},
+                      StepCase{ModelType::kSkipGram, 8, false, 128, OutputLoss::kNce, true},
+                      StepCase{ModelType::kSkipGram, 8, true, 8, OutputLoss::kSoftmax, true},
+                      StepCase{ModelType::kCbow, 16, false, 0, OutputLoss::kSoftmax}),
     case_name);
 
 TEST(PipelineGpu, DeterministicRunsAreBitIdentical) {
