@@ -16,12 +16,12 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const LossWeights& w, 
   const uint32_t k = static_cast<uint32_t>(g.negatives.size());
   const uint32_t n_outs = static_cast<uint32_t>(g.outs.size());
   const uint32_t stride = 1 + k;
-  if (s.d_in.size() < size_t(pairs) * d) s.d_in.resize(size_t(pairs) * d);
-  if (s.scores.size() < size_t(pairs) * stride) s.scores.resize(size_t(pairs) * stride);
-  if (s.in_vec.size() < pairs) s.in_vec.resize(pairs);
-  if (s.rows.size() < stride) s.rows.resize(stride);
-  if (s.gather.size() < pairs) s.gather.resize(pairs);
-  if (s.coef.size() < pairs) s.coef.resize(pairs);
+  grow(s.d_in, size_t(pairs) * d);
+  grow(s.scores, size_t(pairs) * stride);
+  grow(s.in_vec, pairs);
+  grow(s.rows, stride);
+  grow(s.gather, pairs);
+  grow(s.coef, pairs);
   float* __restrict d_in = s.d_in.data();
   float* __restrict sc = s.scores.data();
   // Output rows of a pair: its center, then the K shared negatives.
@@ -29,7 +29,7 @@ double cpu_group_step(Embeddings& m, const GroupPairs& g, const LossWeights& w, 
   for (uint32_t j = 0; j < k; ++j) rows[1 + j] = m.out_row(g.negatives[j]);
 
   // Input vectors: the row itself, or the mean of the context rows (CBOW).
-  if (s.mean.size() < size_t(pairs) * d) s.mean.resize(size_t(pairs) * d);
+  grow(s.mean, size_t(pairs) * d);
   for (uint32_t p = 0; p < pairs; ++p) {
     const uint32_t b = g.input_begin[p];
     s.in_vec[p] = pair_input(m, g.inputs.data() + b, g.input_begin[p + 1] - b, s.mean.data() + size_t(p) * d);

@@ -17,10 +17,10 @@ double cpu_hs_step(Embeddings& m, const HuffmanTree& tree, const GroupPairs& g, 
                    bool with_loss) {
   const uint32_t d = m.dim;
   const uint32_t longest = tree.max_length();
-  if (s.mean.size() < d) s.mean.resize(d);
-  if (s.d_in.size() < d) s.d_in.resize(d);
-  if (s.scores.size() < longest) s.scores.resize(longest);
-  if (s.rows.size() < longest) s.rows.resize(longest);
+  grow(s.mean, d);
+  grow(s.d_in, d);
+  grow(s.scores, longest);
+  grow(s.rows, longest);
   float* __restrict du = s.d_in.data();
   float* __restrict f = s.scores.data();
   float** rows = s.rows.data();
