@@ -44,12 +44,33 @@ TEST(Backends, UnknownNameSuggestsTheClosest) {
 TEST(Backends, AutoAndCudaWithoutAGpu) {
   const std::string why = cuda_unavailable_reason();
   if (why.empty()) GTEST_SKIP() << "a usable GPU is present: auto picks cuda";
-  EXPECT_STREQ(choose_backend("auto").name, "cpu");
+  EXPECT_STREQ(choose_backend("auto", OutputLoss::kNeg).name, "cpu");
   try {
-    choose_backend("cuda");
+    choose_backend("cuda", OutputLoss::kNeg);
     FAIL() << "no UsageError";
   } catch (const UsageError& e) {
     EXPECT_EQ(std::string(e.what()), "train.backend is cuda but " + why + " (use train.backend: cpu or cuda-host)");
+  }
+}
+
+// hs trains on the cpu backend only: auto picks it whether or not a GPU is here (one note on
+// stderr), and the pipeline backends refuse it in one line that names the way out.
+TEST(Backends, HsPicksOrAsksForTheCpuBackend) {
+  ::testing::internal::CaptureStderr();
+  EXPECT_STREQ(choose_backend("auto", OutputLoss::kHs).name, "cpu");
+  const std::string note = ::testing::internal::GetCapturedStderr();
+  EXPECT_NE(note.find("using the cpu backend: model.loss hs"), std::string::npos) << note;
+  EXPECT_STREQ(choose_backend("cpu", OutputLoss::kHs).name, "cpu");
+  for (const char* name : {"cuda", "cuda-host"}) {
+    try {
+      choose_backend(name, OutputLoss::kHs);
+      FAIL() << name << ": no UsageError";
+    } catch (const UsageError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("(use train.backend: cpu)"), std::string::npos) << what;
+      EXPECT_NE(what.find(std::string("on the ") + name + " backend"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
   }
 }
 

@@ -11,10 +11,15 @@
 
 namespace gemmvec::test {
 
-// A deterministic training run on the first sentences of the bundled corpus; group_size 0 is
-// the backend's default.
+// What a checkpoint test varies in its run: group_size 0 is the backend's default.
+struct RunVariant {
+  uint32_t group_size = 0;
+  std::string loss = "neg";
+};
+
+// A deterministic training run on the first sentences of the bundled corpus.
 inline Config small_run(const std::string& dir, const std::string& corpus, const std::string& backend,
-                        uint32_t group_size = 0) {
+                        const RunVariant& variant = {}) {
   Config c;
   c.data.corpus = {corpus};
   c.data.cache_dir = dir + "/cache";
@@ -25,7 +30,8 @@ inline Config small_run(const std::string& dir, const std::string& corpus, const
   c.train.threads = 1;
   c.train.backend = backend;
   c.train.deterministic = true;
-  c.train.group_size = group_size;
+  c.train.group_size = variant.group_size;
+  c.model.loss = variant.loss;
   c.train.progress_seconds = 1e9;
   c.output.path = dir + "/vectors.bin";
   return c;
@@ -34,11 +40,11 @@ inline Config small_run(const std::string& dir, const std::string& corpus, const
 // Pausing for a checkpoint at every report and going on changes no bit of the result: the
 // pause points are resume points.
 inline void expect_periodic_checkpoints_change_nothing(const std::string& backend, const std::string& corpus_source,
-                                                       uint32_t group_size = 0) {
+                                                       const RunVariant& variant = {}) {
   TempDir dir;
   const std::string corpus = dir.file("corpus.txt");
   write_file(corpus, corpus_head(corpus_source, 4000));
-  Config plain = small_run(dir.path().string(), corpus, backend, group_size);
+  Config plain = small_run(dir.path().string(), corpus, backend, variant);
   plain.train.checkpoint_minutes = 0;
   train(plain);
   const std::string expected = read_file(plain.output.path);

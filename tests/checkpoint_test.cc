@@ -102,7 +102,10 @@ TEST(Checkpoint, PeriodicCheckpointsChangeNothingCpu) {
 // A group of 8 positions often has centers on both sides of a sentence break, and a pause
 // lands at a sentence start: inside such a group.
 TEST(Checkpoint, PeriodicCheckpointsChangeNothingCpuGroup8) {
-  test::expect_periodic_checkpoints_change_nothing("cpu", kBundledCorpus, 8);
+  test::expect_periodic_checkpoints_change_nothing("cpu", kBundledCorpus, {8});
+}
+TEST(Checkpoint, PeriodicCheckpointsChangeNothingCpuHs) {
+  test::expect_periodic_checkpoints_change_nothing("cpu", kBundledCorpus, {0, "hs"});
 }
 TEST(Checkpoint, PeriodicCheckpointsChangeNothingCudaHost) {
   test::expect_periodic_checkpoints_change_nothing("cuda-host", kBundledCorpus);
@@ -110,9 +113,9 @@ TEST(Checkpoint, PeriodicCheckpointsChangeNothingCudaHost) {
 
 // A run of the gemmvec binary in `dir` on 12,000 sentences of the bundled corpus, every path
 // relative to `dir`; a metrics line at every report shows the test that training started.
-Config cli_run(const test::TempDir& dir, uint32_t group_size = 0, size_t lines = 12000) {
+Config cli_run(const test::TempDir& dir, const test::RunVariant& variant = {}, size_t lines = 12000) {
   test::write_file(dir.file("corpus.txt"), test::corpus_head(kBundledCorpus, lines));
-  Config c = test::small_run(dir.path().string(), "corpus.txt", "cpu", group_size);
+  Config c = test::small_run(dir.path().string(), "corpus.txt", "cpu", variant);
   c.data.cache_dir = "cache";
   c.train.progress_seconds = 0;
   return c;
@@ -124,9 +127,9 @@ void wait_for_training(test::Child& child, const std::string& metrics) {
 
 // The done-criterion of issue 5: a real run stopped by SIGINT at a random moment of its
 // training and resumed with --resume writes the same bytes as a run never stopped.
-void expect_interrupted_run_resumes_byte_identical(uint32_t group_size) {
+void expect_interrupted_run_resumes_byte_identical(const test::RunVariant& variant) {
   test::TempDir dir;
-  Config c = cli_run(dir, group_size);
+  Config c = cli_run(dir, variant);
   c.output.path = "whole/vectors.bin";
   test::write_file(dir.file("whole.yaml"), to_yaml(c));
   const auto t0 = std::chrono::steady_clock::now();
@@ -164,13 +167,15 @@ void expect_interrupted_run_resumes_byte_identical(uint32_t group_size) {
   EXPECT_FALSE(fs::exists(dir.file("cut/vectors.bin.ckpt")));
 }
 
-TEST(Checkpoint, InterruptedAndResumedRunIsByteIdentical) { expect_interrupted_run_resumes_byte_identical(0); }
+TEST(Checkpoint, InterruptedAndResumedRunIsByteIdentical) { expect_interrupted_run_resumes_byte_identical({}); }
 // The pause lands at a sentence start, often inside a group of 8 that straddles the break.
-TEST(Checkpoint, InterruptedAndResumedRunIsByteIdenticalGroup8) { expect_interrupted_run_resumes_byte_identical(8); }
+TEST(Checkpoint, InterruptedAndResumedRunIsByteIdenticalGroup8) { expect_interrupted_run_resumes_byte_identical({8}); }
+// hs: the resumed run rebuilds the same tree from the vocab and goes on over the same rows.
+TEST(Checkpoint, InterruptedAndResumedRunIsByteIdenticalHs) { expect_interrupted_run_resumes_byte_identical({0, "hs"}); }
 
 // A run with relative paths, stopped by SIGTERM: exit 143 and its checkpoint at saved/run.ckpt.
 void stop_with_sigterm(const test::TempDir& dir, size_t lines = 12000) {
-  Config c = cli_run(dir, 0, lines);
+  Config c = cli_run(dir, {}, lines);
   c.output.path = "v.bin";
   c.output.checkpoint = "saved/run.ckpt";
   c.output.metrics = "metrics.jsonl";

@@ -92,10 +92,7 @@ TEST(Cli, UnknownWord2vecFlagNamesTheClosest) {
 }
 
 TEST(Cli, Word2vecFlagErrors) {
-  Result r = gemmvec("-train corpus.txt -output v.txt -hs 1");
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.err.find("hierarchical softmax"), std::string::npos) << r.err;
-  r = gemmvec("-train corpus.txt -output v.txt -size abc");
+  Result r = gemmvec("-train corpus.txt -output v.txt -size abc");
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("-size: model.dim"), std::string::npos) << r.err;
   r = gemmvec("-train corpus.txt -output v.txt -binary 2");
@@ -131,6 +128,54 @@ TEST(Cli, Word2vecFlagsMapToConfigWithWord2vecDefaults) {
   EXPECT_EQ(c.vocab.save, "w.vocab");
   EXPECT_EQ(c.train.seed, 9u);
   EXPECT_NE(r.err.find(missing), std::string::npos);
+}
+
+// word2vec.c trains hs and negative sampling side by side when both are asked for (its default
+// -negative is 5); gemmvec trains one output layer: -hs 1 needs -negative 0, and one of the
+// two must be on. Each refusal is one line, exit 2, before any file is read.
+TEST(Cli, Word2vecHsFlagsNeedExactlyOneOutputLayer) {
+  const struct {
+    const char* flags;
+    const char* says;
+  } cases[] = {
+      {"-hs 1", "-hs 1 with -negative 5 trains two output layers in word2vec.c; gemmvec trains one (pass -negative 0"},
+      {"-negative 3 -hs 1", "-hs 1 with -negative 3 trains two output layers"},
+      {"-hs 0 -negative 0", "-hs 0 -negative 0 leaves no output layer (pass -negative N, or -hs 1 -negative 0)"},
+      {"-negative 0", "leaves no output layer"},
+      {"-hs 1 -negative x", "-negative: model.negative"},
+      {"-hs 2 -negative 0", "-hs expects 0 or 1"},
+  };
+  for (const auto& c : cases) {
+    const Result r = gemmvec(std::string("-train no_such_corpus.txt -output v.txt ") + c.flags);
+    EXPECT_EQ(r.exit_code, 2) << c.flags << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.flags << ": " << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.flags << ": " << r.err;
+  }
+}
+
+// -hs 1 -negative 0 is model.loss hs, in either order; model.negative keeps its default.
+TEST(Cli, Word2vecHsOneNegativeZeroIsLossHs) {
+  const std::string missing = ::testing::TempDir() + "gemmvec_no_such_corpus.txt";
+  for (const char* flags : {"-hs 1 -negative 0", "-negative 0 -hs 1"}) {
+    const Result r = gemmvec("-train '" + missing + "' -output v.txt " + flags);
+    EXPECT_EQ(r.exit_code, 1) << r.err;  // the config is valid: the missing corpus stops it
+    const Config c = parse_config(r.err.substr(0, r.err.rfind("gemmvec: ")), "stderr");
+    EXPECT_EQ(c.model.loss, "hs") << flags;
+    EXPECT_EQ(c.model.negative, ModelConfig{}.negative) << flags;
+  }
+}
+
+// hs on the GEMM pipeline: one line saying to use the cpu backend, before the corpus is read.
+TEST(Cli, HsOnThePipelineIsRefusedBeforeTheData) {
+  const std::string cache = ::testing::TempDir() + "cli_hs_cache." + std::to_string(::getpid());
+  const std::string corpus = temp_file("cli_hs_corpus.txt", "a b c a b c a b\n");
+  for (const char* backend : {"cuda", "cuda-host"}) {
+    const Result r = gemmvec("-train '" + corpus + "' -output '" + ::testing::TempDir() + "cli_hs.bin' -min-count 1 -hs 1 -negative 0 --set train.backend=" + backend + " --set data.cache_dir='" + cache + "' --quiet");
+    EXPECT_EQ(r.exit_code, 2) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find("(use train.backend: cpu)"), std::string::npos) << r.err;
+    EXPECT_NE(access(cache.c_str(), F_OK), 0) << "the corpus was read into " << cache;
+  }
 }
 
 TEST(Cli, TrainReportsConfigErrorsWithExitCode2) {

@@ -25,6 +25,7 @@ struct RefPairLoss {
   std::vector<double> d_neg;   // dloss / ds_j
 };
 
+inline double ref_sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
 inline double ref_log_sigmoid(double x) { return x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x)); }
 
 // s_o: the true word's score; s[j]: sample j's score (biases included).

@@ -52,7 +52,7 @@ const char kWord2vecUsage[] =
     "  -binary 0|1       output.format txt|bin (0)\n"
     "  -cbow 0|1         model.type skipgram|cbow (1)\n"
     "  -save-vocab FILE  vocab.save             -read-vocab FILE  vocab.read\n"
-    "  -hs 0             accepted (hierarchical softmax is not supported)\n"
+    "  -hs 0|1           model.loss hs with -negative 0 (0: neg)\n"
     "  -debug N          accepted and ignored\n";
 
 // A word2vec.c flag that sets one config key to its value as given.
@@ -62,17 +62,30 @@ struct KeyFlag {
 };
 const KeyFlag kKeyFlags[] = {
     {"-train", "data.corpus"},      {"-output", "output.path"},   {"-size", "model.dim"},
-    {"-window", "model.window"},    {"-sample", "model.sample"},  {"-negative", "model.negative"},
+    {"-window", "model.window"},    {"-sample", "model.sample"},
     {"-threads", "train.threads"},  {"-iter", "train.epochs"},    {"-min-count", "vocab.min_count"},
     {"-alpha", "model.alpha"},      {"-save-vocab", "vocab.save"}, {"-read-vocab", "vocab.read"},
 };
 // Flags handled by hand below.
-const char* const kOtherFlags[] = {"-binary", "-cbow", "-hs", "-debug", "-classes"};
+const char* const kOtherFlags[] = {"-binary", "-cbow", "-hs", "-negative", "-debug", "-classes"};
 
 bool zero_or_one(const std::string& flag, const std::string& value) {
   if (value == "0") return false;
   if (value == "1") return true;
   throw UsageError(fmt::format("{} expects 0 or 1, got '{}'", flag, value));
+}
+
+// word2vec.c trains hierarchical softmax (-hs 1) and negative sampling (-negative N > 0) side by
+// side; gemmvec trains one output layer, so exactly one of them must be asked for.
+void set_output_layer(Config& config, bool hs, const std::string& negative) {
+  const bool no_negatives = !negative.empty() && negative.find_first_not_of('0') == std::string::npos;
+  if (!no_negatives) set_value(config, "model.negative", negative, "-negative");  // a bad number is named first
+  if (hs && !no_negatives)
+    throw UsageError(fmt::format("-hs 1 with -negative {} trains two output layers in word2vec.c; gemmvec trains one "
+                                 "(pass -negative 0 for hierarchical softmax alone)", negative));
+  if (!hs && no_negatives)
+    throw UsageError("-hs 0 -negative 0 leaves no output layer (pass -negative N, or -hs 1 -negative 0)");
+  if (hs) config.model.loss = "hs";  // model.negative keeps its default: hs draws no samples
 }
 
 }  // namespace
@@ -138,6 +151,8 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
   std::vector<std::string> overrides;
   bool quiet = false;
   bool has_train = false, has_output = false;
+  bool hs = false;               // word2vec.c's defaults: -hs 0 -negative 5
+  std::string negative = "5";
   std::vector<std::string> known{"--set", "--quiet", "--help"};
   for (const KeyFlag& f : kKeyFlags) known.emplace_back(f.flag);
   for (const char* f : kOtherFlags) known.emplace_back(f);
@@ -165,8 +180,9 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
     } else if (flag == "-cbow") {
       config.model.type = zero_or_one(flag, value) ? ModelType::kCbow : ModelType::kSkipGram;
     } else if (flag == "-hs") {
-      if (zero_or_one(flag, value))
-        throw UsageError("-hs 1 (hierarchical softmax) is not supported: gemmvec trains with negative sampling (-hs 0 -negative N)");
+      hs = zero_or_one(flag, value);
+    } else if (flag == "-negative") {
+      negative = value;
     } else if (flag == "-classes") {
       if (value != "0") throw UsageError("-classes (k-means word classes) is not supported");
     } else if (flag == "-debug") {
@@ -180,6 +196,7 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
       }
     }
   }
+  set_output_layer(config, hs, negative);
   for (const std::string& assignment : overrides) apply_override(config, assignment);
   if (!has_train && config.data.corpus.empty() && config.data.tokens.empty())
     throw UsageError("-train FILE is required (gemmvec --help)");

@@ -1,5 +1,6 @@
 // gemmvec: the CPU backend: Hogwild threads over shards of the token stream, one group step per
-// group of centers in a sentence (docs/algorithm.md), rows updated in place.
+// group of centers in a sentence (docs/algorithm.md), rows updated in place. Under hs a group
+// draws no negatives (K = 0) and its pairs go to the hierarchical-softmax step.
 #include <algorithm>
 #include <stdexcept>
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "cpu/cpu_step.h"
+#include "cpu/hs_step.h"
 #include "train/alias_table.h"
 #include "cpu/cpu_backend.h"
 #include "math/sampling.h"
@@ -16,6 +18,7 @@ namespace {
 
 constexpr uint64_t kReportWords = 10000;  // words between progress updates (and lr refreshes)
 constexpr uint64_t kLossEvery = 8;        // the loss is computed for one group in this many
+constexpr uint32_t kPrefetchNodes = 4;    // hs: the deepest path nodes prefetched per center
 
 // Walks one shard of the token stream sentence by sentence and trains each group.
 class Worker {
@@ -127,10 +130,18 @@ class Worker {
     for (uint32_t i = 0; i < plan_.dim; i += 16) __builtin_prefetch(row + i, 1, 3);
   }
 
+  // The output rows a center's pairs read: its own row, or (hs) the deepest nodes of its path
+  // (the upper ones are shared by many words and stay in cache).
+  void prefetch_output(uint32_t w) {
+    if (!hs_) return prefetch_row(m_.out_row(w));
+    const uint32_t len = plan_.tree.length(w), from = len > kPrefetchNodes ? len - kPrefetchNodes : 0;
+    for (uint32_t j = from; j < len; ++j) prefetch_row(m_.out_row(plan_.tree.nodes(w)[j]));
+  }
+
   // The rows the next center will touch come from L3 or memory: ask for them one center
   // ahead, drawing the next group's negatives early to know theirs.
   void prefetch_ahead(int64_t next, uint64_t group) {
-    prefetch_row(m_.out_row(kept_[next]));
+    prefetch_output(kept_[next]);
     const int64_t last = std::min<int64_t>(static_cast<int64_t>(kept_.size()) - 1, next + plan_.window);
     prefetch_row(m_.in_row(kept_[last]));
     const uint64_t g = pos_[next] / plan_.group_size;
@@ -148,7 +159,8 @@ class Worker {
       trace_->step_negatives.insert(trace_->step_negatives.end(), pairs_.negatives.begin(), pairs_.negatives.end());
     }
     const bool with_loss = (++groups_ % kLossEvery) == 0;
-    const double loss = cpu_group_step(m_, pairs_, weights_, plan_.log_noise.data(), scratch_, with_loss);
+    const double loss = hs_ ? cpu_hs_step(m_, plan_.tree, pairs_, weights_.lr, scratch_, with_loss)
+                            : cpu_group_step(m_, pairs_, weights_, plan_.log_noise.data(), scratch_, with_loss);
     if (with_loss) {
       loss_ += loss;
       loss_pairs_ += pairs_.pairs();
@@ -162,6 +174,7 @@ class Worker {
   TrainControl& control_;
   const AliasView noise_;
   CpuTrace* const trace_;  // null but in tests
+  const bool hs_ = plan_.loss == OutputLoss::kHs;
   LossWeights weights_{};
   std::vector<uint32_t> kept_;
   std::vector<uint64_t> pos_;

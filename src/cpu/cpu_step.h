@@ -28,6 +28,12 @@ struct GroupPairs {
   }
 };
 
+// Grows a scratch buffer to at least n elements; never shrinks it (buffers are reused).
+template <class T>
+void grow(std::vector<T>& v, size_t n) {
+  if (v.size() < n) v.resize(n);
+}
+
 // Per-thread scratch buffers, sized on first use.
 struct StepScratch {
   std::vector<float> mean;     // (pairs, dim) CBOW input means

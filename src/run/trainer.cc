@@ -71,9 +71,11 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
 
 void print_start(const std::string& backend, const TrainPlan& plan) {
   const bool cpu = backend == "cpu";
-  fmt::print(stderr, "gemmvec: backend {}{}, group {} positions, K {} negatives{}\n", backend,
-             cpu ? fmt::format(", {} threads", plan.threads) : "", plan.group_size, plan.group_negatives,
-             cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
+  const std::string output = plan.loss == OutputLoss::kHs
+      ? fmt::format("hierarchical softmax, paths up to {} nodes", plan.tree.max_length())
+      : fmt::format("group {} positions, K {} negatives", plan.group_size, plan.group_negatives);
+  fmt::print(stderr, "gemmvec: backend {}{}, {}{}\n", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
+             output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
 }
 
 [[noreturn]] void throw_diverged(const Config& config, const std::string& backend, uint32_t epoch, uint64_t words) {
@@ -132,7 +134,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   const std::vector<KeyedPath> inputs = run_inputs(config, config_file);
   check_input_files(inputs);
   check_output_paths(inputs, run_outputs(config));
-  const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
+  const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend, output_loss(config.model.loss));
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
   if (resume) check_resume(*resume, corpus, ckpt);

@@ -31,9 +31,11 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefau
   plan.window = config.model.window;
   plan.negative = config.model.negative;
   plan.group_size = config.train.group_size ? config.train.group_size : defaults.group_size;
-  plan.group_negatives = config.train.group_negatives ? config.train.group_negatives
-                         : defaults.group_negatives   ? defaults.group_negatives
-                                                     : config.model.negative;
+  plan.loss = output_loss(config.model.loss);
+  plan.group_negatives = plan.loss == OutputLoss::kHs    ? 0
+                         : config.train.group_negatives ? config.train.group_negatives
+                         : defaults.group_negatives     ? defaults.group_negatives
+                                                        : config.model.negative;
   plan.batch_words = config.train.batch_words ? config.train.batch_words : defaults.batch_words;
   plan.row_update_cap = config.train.max_row_updates >= 0 ? static_cast<float>(config.train.max_row_updates)
                                                          : defaults.row_update_cap;
@@ -46,12 +48,12 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefau
   for (uint32_t w = 0; w < vocab.size(); ++w)
     plan.keep[w] = keep_probability(vocab.count(w), vocab.total(), config.model.sample);
   plan.noise = AliasTable(vocab.counts(), config.model.ns_exponent);
-  plan.loss = output_loss(config.model.loss);
   plan.output_bias = config.model.output_bias;
   const std::string& hits = config.model.remove_accidental_hits;
   plan.remove_hits = hits == "auto" ? plan.loss != OutputLoss::kNce : hits == "true";
   if (plan.loss == OutputLoss::kNce || plan.loss == OutputLoss::kSoftmax)
     plan.log_noise = noise_log_probabilities(vocab.counts(), config.model.ns_exponent);
+  if (plan.loss == OutputLoss::kHs) plan.tree = HuffmanTree(vocab.counts());
   return plan;
 }
 

@@ -7,6 +7,7 @@
 
 #include "math/output_loss.h"
 #include "train/alias_table.h"
+#include "train/huffman_tree.h"
 #include "gemmvec/config.h"
 #include "data/vocab.h"
 
@@ -19,7 +20,7 @@ struct TrainPlan {
   uint32_t window = 5;
   uint32_t negative = 5;        // k
   uint32_t group_size = 1;      // aligned corpus positions whose centers share negatives
-  uint32_t group_negatives = 5; // K
+  uint32_t group_negatives = 5; // K (0 for hs, which draws no samples)
   uint32_t batch_words = 0;
   float row_update_cap = 0;     // 0: none; else a row's step update is scaled by min(1, cap / n)
   uint32_t threads = 1;
@@ -33,8 +34,11 @@ struct TrainPlan {
   std::vector<float> keep;      // (vocab) subsampling keep probability per word
   AliasTable noise;             // Q(w) ~ count^ns_exponent
   std::vector<float> log_noise; // (vocab) log Q(w), for nce and softmax; else empty
+  HuffmanTree tree;             // hs's paths over the vocab; else empty
 
-  float neg_weight() const { return static_cast<float>(negative) / static_cast<float>(group_negatives); }
+  float neg_weight() const {
+    return group_negatives ? static_cast<float>(negative) / static_cast<float>(group_negatives) : 0.0f;
+  }
   LossWeights weights(float lr) const {
     const float count = loss == OutputLoss::kSoftmax ? static_cast<float>(group_negatives) : static_cast<float>(negative);
     return {lr, neg_weight(), loss, std::log(count), remove_hits};
