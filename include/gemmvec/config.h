@@ -70,6 +70,8 @@ struct EvalConfig {
   std::vector<std::string> similarity;  // word-pair files (w1 w2 score)
   uint32_t analogy_top_n = 30000;       // restrict analogy vocabulary to the N most frequent words
   std::vector<std::string> neighbours;  // words whose nearest neighbours are printed at the end
+  std::vector<std::string> heldout;     // text files scored by the held-out log-likelihood
+  uint64_t heldout_pairs = 100000;      // a sample of at most this many pairs per file (0: all)
 };
 
 struct Config {

@@ -117,6 +117,8 @@ const std::vector<Key>& keys() {
         field("eval.similarity", &C::eval, &E::similarity, "word-pair similarity files (w1 w2 score)"),
         field("eval.analogy_top_n", &C::eval, &E::analogy_top_n, "analogies use only the N most frequent words (0: all)"),
         field("eval.neighbours", &C::eval, &E::neighbours, "words whose nearest neighbours are printed at the end"),
+        field("eval.heldout", &C::eval, &E::heldout, "text files scored after training: mean log P(context | center) under the full softmax, perplexity, mean log Z"),
+        field("eval.heldout_pairs", &C::eval, &E::heldout_pairs, "score a seeded sample of at most N (context, center) pairs per held-out file (0: all)"),
     };
   }();
   return table;

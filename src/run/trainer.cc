@@ -15,24 +15,14 @@
 #include "data/corpus_cache.h"
 #include "data/token_format.h"
 #include "run/backends.h"
+#include "run/checkpoint_eval.h"
+#include "run/held_out.h"
 #include "run/output_paths.h"
 #include "run/run_control.h"
 #include "run/run_outputs.h"
 
 namespace gemmvec {
 namespace {
-
-void check_resume(const Checkpoint& resume, const PreparedCorpus& corpus, const std::string& ckpt) {
-  if (resume.stream_tokens != corpus.tokens.size() || resume.stream_words != corpus.tokens.words())
-    throw InputError(fmt::format("{}: the corpus has changed since this checkpoint was written ({} words then, {} now); "
-                                 "resume needs the data it was trained on", ckpt, resume.stream_words,
-                                 corpus.tokens.words()));
-  // Same sizes but other words or counts (say two words swapped throughout) would train the
-  // checkpoint's rows under the wrong words.
-  if (resume.vocab_hash != vocab_hash(corpus.vocab))
-    throw InputError(fmt::format("{}: the corpus's vocabulary (its words or their counts) differs from the one this "
-                                 "checkpoint was trained on; resume needs the data it was trained on", ckpt));
-}
 
 Embeddings initial_model(Checkpoint* resume, const PreparedCorpus& corpus, const TrainPlan& plan,
                          const std::string& ckpt) {
@@ -135,11 +125,13 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
-  if (resume) check_resume(*resume, corpus, ckpt);
+  if (resume) check_checkpoint_corpus(*resume, corpus, ckpt);
 
   RunSummary summary;
   summary.backend = entry.name;
   const TrainPlan plan = make_plan(config, corpus.vocab, entry.defaults);
+  // Inputs that need the vocabulary are checked before any training too.
+  const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
   print_start(summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
 
@@ -171,7 +163,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
-  write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
+  write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
   // The run is complete: its outputs replace the checkpoint (a regular file; never a device
   // output.checkpoint names).
   if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
