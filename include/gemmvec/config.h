@@ -53,6 +53,8 @@ struct TrainConfig {
   bool tf32 = false;
   double progress_seconds = 5;   // period of progress lines when stderr is not a terminal
   double checkpoint_minutes = 30; // period of checkpoints (0: only on SIGINT/SIGTERM)
+  std::vector<std::string> watch; // words whose nearest neighbours are printed while training
+  double watch_seconds = 60;      // ... after every epoch and this often (0: after epochs only)
 };
 
 struct OutputConfig {

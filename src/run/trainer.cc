@@ -1,11 +1,12 @@
-// gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing when asked),
-// write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
+// gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing and printing
+// the watched words when asked), write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
 #include "gemmvec/trainer.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include <fmt/core.h>
@@ -20,6 +21,7 @@
 #include "run/output_paths.h"
 #include "run/run_control.h"
 #include "run/run_outputs.h"
+#include "run/watch.h"
 
 namespace gemmvec {
 namespace {
@@ -50,6 +52,7 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
   o.sample_seconds = terminal ? 0.25 : config.train.progress_seconds;
   // No checkpoint path (output.path is a device): nothing to pause for but a signal.
   o.checkpoint_seconds = checkpoint_path(config).empty() ? 0 : config.train.checkpoint_minutes * 60;
+  o.watch_seconds = config.train.watch.empty() ? 0 : config.train.watch_seconds;
   if (resume) {
     o.words_done = resume->words_done;
     o.loss_sum = resume->loss_sum;
@@ -79,19 +82,31 @@ bool all_finite(const std::vector<float>& v) {
   return true;
 }
 
-// The epochs from the cursor on; at each pause the checkpoint is written, and a signal ends
-// the run (Interrupted) after it.
+// Prints the watched words (train.watch) at a pause: `when` says where the run stands.
+using WatchFn = std::function<void(const std::string& when)>;
+
+// The epochs from the cursor on; at the end of each epoch and at a watch pause the watched
+// words are printed; at a checkpoint pause the checkpoint is written, and a signal ends the run
+// (Interrupted) after it.
 void train_epochs(const Config& config, const std::string& backend_name, Backend& backend,
-                  const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control) {
+                  const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control,
+                  const WatchFn& watch) {
   const std::string ckpt = checkpoint_path(config);
   const InterruptHandlers handlers;
   while (cursor.epoch < epochs) {
     control.start_epoch(cursor.epoch);
-    if (backend.train_epoch(corpus.tokens, cursor, control)) {
+    const bool epoch_ended = backend.train_epoch(corpus.tokens, cursor, control);
+    if (epoch_ended) {
       ++cursor.epoch;
       cursor.shards.clear();
     }
-    if (!control.should_pause()) continue;
+    if (watch && (epoch_ended || control.watch_due()) && !control.must_stop()) {
+      watch(epoch_ended ? fmt::format("after epoch {}/{}", cursor.epoch, epochs)
+                        : fmt::format("in epoch {}/{}, {} words trained", cursor.epoch + 1, epochs,
+                                      control.words_done()));
+      control.watch_printed();
+    }
+    if (!control.checkpoint_due()) continue;
     if (control.diverged()) throw_diverged(config, backend_name, cursor.epoch, control.words_done());
     if (ckpt.empty())
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: no checkpoint written, as output.path {} is not a "
@@ -131,6 +146,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   summary.backend = entry.name;
   const TrainPlan plan = make_plan(config, corpus.vocab, entry.defaults);
   // Inputs that need the vocabulary are checked before any training too.
+  const WatchWords watch(config.train.watch, corpus.vocab);
   const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
   print_start(summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
@@ -149,7 +165,15 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     sinks.push_back(metrics.get());
   }
   RunControl control(control_options(config, corpus, plan, resume, terminal.is_terminal()), sinks);
-  train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control);
+  WatchFn show_watch;
+  if (!watch.empty())
+    show_watch = [&](const std::string& when) {
+      Embeddings m;
+      backend->download(m);
+      terminal.end_line();
+      watch.print(std::move(m), when);
+    };
+  train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control, show_watch);
   summary.train_seconds = control.finish();
   summary.raw_words = corpus.tokens.raw_words();
   summary.words_per_second = summary.train_seconds > 0
