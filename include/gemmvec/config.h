@@ -53,6 +53,8 @@ struct TrainConfig {
   bool tf32 = false;
   double progress_seconds = 5;   // period of progress lines when stderr is not a terminal
   double checkpoint_minutes = 30; // period of checkpoints (0: only on SIGINT/SIGTERM)
+  std::vector<std::string> watch; // words whose nearest neighbours are printed while training
+  double watch_seconds = 60;      // ... after every epoch and this often (0: after epochs only)
 };
 
 struct OutputConfig {
@@ -70,6 +72,8 @@ struct EvalConfig {
   std::vector<std::string> similarity;  // word-pair files (w1 w2 score)
   uint32_t analogy_top_n = 30000;       // restrict analogy vocabulary to the N most frequent words
   std::vector<std::string> neighbours;  // words whose nearest neighbours are printed at the end
+  std::vector<std::string> heldout;     // text files scored by the held-out log-likelihood
+  uint64_t heldout_pairs = 100000;      // a sample of at most this many pairs per file (0: all)
 };
 
 struct Config {

@@ -11,15 +11,20 @@
 #include "gemmvec/config.h"
 #include "gemmvec/evaluation.h"
 #include "gemmvec/vectors_io.h"
+#include "run/checkpoint_eval.h"
 
 namespace gemmvec::cli {
 namespace {
 
 const char kEvalUsage[] =
-    "usage: gemmvec eval VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json]\n\n"
+    "usage: gemmvec eval VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json]\n"
+    "       gemmvec eval --checkpoint FILE.ckpt --log-likelihood TEXT... [--pairs N] [--json]\n\n"
     "Scores word2vec-format vectors (binary or text): analogy files as word2vec's compute-accuracy\n"
     "(3CosAdd, top 1, among the N most frequent words, default 30000, 0: all) and word-pair files\n"
-    "by Spearman's rho. One line per file, or one JSON object with --json.\n";
+    "by Spearman's rho. With --checkpoint, scores the checkpoint's model (both matrices) on held-out\n"
+    "text: the mean log P(context | center) under the full softmax over the vocabulary, perplexity\n"
+    "and mean log Z, on a seeded sample of at most N pairs per file (default 100000, 0: all); its\n"
+    "vocabulary is rebuilt from the data its config names. One line per file, or JSON with --json.\n";
 
 const char kSimilarUsage[] =
     "usage: gemmvec similar VECTORS WORD... [-n 10]\n\n"
@@ -40,15 +45,35 @@ void print_neighbours(const std::vector<std::pair<std::string, float>>& words) {
   for (const auto& [word, cosine] : words) fmt::print("{}\t{:.4f}\n", word, cosine);
 }
 
+// `eval --checkpoint FILE.ckpt --log-likelihood TEXT...`: a model's held-out log-likelihood.
+int eval_checkpoint(const Args& args) {
+  if (!args.positional.empty() || args.has("--analogy") || args.has("--similarity") || args.has("--top-n"))
+    throw UsageError("eval --checkpoint scores held-out text only: gemmvec eval --checkpoint FILE.ckpt --log-likelihood "
+                     "TEXT (score the saved vectors for analogies and similarity)");
+  if (!args.has("--log-likelihood"))
+    throw UsageError("eval --checkpoint needs --log-likelihood TEXT (held-out text, e.g. the corpus's last lines)");
+  const uint64_t pairs = parse_count("--pairs", args.last("--pairs", std::to_string(EvalConfig{}.heldout_pairs)));
+  const nlohmann::ordered_json report =
+      checkpoint_log_likelihood(args.last("--checkpoint"), args.all("--log-likelihood"), pairs);
+  fmt::print("{}", args.has("--json") ? report.dump(2) + "\n" : scores_text(report));
+  return 0;
+}
+
 }  // namespace
 
 int cmd_eval(const std::vector<std::string>& argv) {
-  const Args args = parse_args(
-      argv, {{"--analogy", true}, {"--similarity", true}, {"--top-n", true}, {"--json", false}}, "eval");
+  const Args args = parse_args(argv,
+                               {{"--analogy", true}, {"--similarity", true}, {"--top-n", true}, {"--json", false},
+                                {"--checkpoint", true}, {"--log-likelihood", true}, {"--pairs", true}},
+                               "eval");
   if (args.help) {
     fmt::print("{}", kEvalUsage);
     return 0;
   }
+  if (args.has("--checkpoint")) return eval_checkpoint(args);
+  if (args.has("--log-likelihood") || args.has("--pairs"))
+    throw UsageError("--log-likelihood needs the output layer, which a vectors file lacks: gemmvec eval --checkpoint "
+                     "FILE.ckpt --log-likelihood TEXT (or set eval.heldout in the training config)");
   if (args.positional.size() != 1)
     throw UsageError("eval takes one vectors file: gemmvec eval VECTORS --analogy FILE --similarity FILE");
   const std::vector<std::string> analogy = args.all("--analogy");

@@ -110,7 +110,7 @@ struct Command {
 const Command kCommands[] = {
     {"train", cmd_train, "CONFIG.yaml [--set key=value]... [--quiet]", "train word vectors as the config says; --set overrides a key"},
     {"prepare", cmd_prepare, "CORPUS... --out PREFIX [--set key=value]...", "count the vocabulary and cache the tokens (data.tokens: PREFIX)"},
-    {"eval", cmd_eval, "VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json]", "analogy accuracy and similarity correlation"},
+    {"eval", cmd_eval, "VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json] | --checkpoint FILE.ckpt --log-likelihood TEXT", "analogy accuracy, similarity correlation, held-out log-likelihood"},
     {"similar", cmd_similar, "VECTORS WORD... [-n 10]", "the nearest words by cosine"},
     {"analogy", cmd_analogy, "VECTORS A B C [-n 5]", "the words nearest to B - A + C (a is to b as c is to ?)"},
     {"bench", cmd_bench, "CONFIG.yaml --out DIR [--dry-run] [--keep-runs]", "time backends and peer tools over a grid of settings; writes DIR/results.json, .csv, *.png"},

@@ -180,6 +180,7 @@ Config with_absolute_paths(const Config& config) {
     abs(*p);
   for (std::string& p : c.eval.analogy) abs(p);
   for (std::string& p : c.eval.similarity) abs(p);
+  for (std::string& p : c.eval.heldout) abs(p);
   return c;
 }
 

@@ -106,6 +106,8 @@ const std::vector<Key>& keys() {
         field("train.tf32", &C::train, &T::tf32, "TF32 tensor-core GEMMs on the GPU (faster, less precise)"),
         field("train.progress_seconds", &C::train, &T::progress_seconds, "period of progress lines when stderr is not a terminal", range(0)),
         field("train.checkpoint_minutes", &C::train, &T::checkpoint_minutes, "write a checkpoint this often (0: only on SIGINT/SIGTERM); resume with gemmvec train --resume FILE.ckpt", range(0)),
+        field("train.watch", &C::train, &T::watch, "words whose 8 nearest neighbours (cosine of the input vectors) are printed while training"),
+        field("train.watch_seconds", &C::train, &T::watch_seconds, "print the watched words' neighbours after every epoch and this often in between (0: after epochs only)", range(0)),
         field("output.path", &C::output, &O::path, "the word vectors file", required()),
         field("output.format", &C::output, &O::format, "word2vec.c's binary or text format, or both", one_of({"bin", "txt", "both"})),
         field("output.vocab", &C::output, &O::vocab, "write the word-count vocab file here (empty: none)"),
@@ -117,6 +119,8 @@ const std::vector<Key>& keys() {
         field("eval.similarity", &C::eval, &E::similarity, "word-pair similarity files (w1 w2 score)"),
         field("eval.analogy_top_n", &C::eval, &E::analogy_top_n, "analogies use only the N most frequent words (0: all)"),
         field("eval.neighbours", &C::eval, &E::neighbours, "words whose nearest neighbours are printed at the end"),
+        field("eval.heldout", &C::eval, &E::heldout, "text files scored after training: mean log P(context | center) under the full softmax, perplexity, mean log Z"),
+        field("eval.heldout_pairs", &C::eval, &E::heldout_pairs, "score a seeded sample of at most N (context, center) pairs per held-out file (0: all)"),
     };
   }();
   return table;

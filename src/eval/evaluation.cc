@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "eval/score_tiles.h"
 #include "gemmvec/errors.h"
 
 namespace gemmvec {
@@ -65,7 +66,6 @@ std::vector<double> average_ranks(const std::vector<double>& x) {
 }
 
 constexpr size_t kQuestionBatch = 256;  // analogy questions per GEMM
-constexpr size_t kVocabTile = 4096;     // vocabulary rows per GEMM: the score tile stays in cache
 
 // Index of the first maximum of s[0..n) (n >= 1), as compute-accuracy's strict '>' picks it.
 // The maximum is found in 16 independent lanes (which the compiler vectorises), then located.
@@ -175,7 +175,7 @@ AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& quest
   std::vector<Question> batch;
   batch.reserve(kQuestionBatch);
   std::vector<float> queries(kQuestionBatch * d);            // (batch, d): unit(b) - unit(a) + unit(c)
-  std::vector<float> tile(kQuestionBatch * kVocabTile);      // (batch, tile) scores
+  std::vector<float> tile;                                   // (batch, tile) scores
   std::vector<float> best_score(kQuestionBatch);
   std::vector<int64_t> best_id(kQuestionBatch);
   const float* unit = index.unit_data();  // (size, d)
@@ -193,13 +193,9 @@ AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& quest
       best_score[q] = -std::numeric_limits<float>::infinity();
       best_id[q] = -1;
     }
-    for (size_t v0 = 0; v0 < vocab; v0 += kVocabTile) {
-      const size_t nv = std::min(kVocabTile, vocab - v0);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nb), static_cast<int>(nv),
-                  static_cast<int>(d), 1.0f, queries.data(), static_cast<int>(d), unit + v0 * d,
-                  static_cast<int>(d), 0.0f, tile.data(), static_cast<int>(nv));
+    for_each_score_tile(queries.data(), nb, unit, vocab, d, kScoreTileRows, tile, [&](size_t v0, size_t nv, float* t) {
       for (size_t q = 0; q < nb; ++q) {
-        float* s = tile.data() + q * nv;
+        float* s = t + q * nv;
         const Question& Q = batch[q];
         for (int64_t ex : {Q.a, Q.b, Q.c}) {
           if (ex >= static_cast<int64_t>(v0) && ex < static_cast<int64_t>(v0 + nv)) {
@@ -213,7 +209,7 @@ AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& quest
           best_id[q] = static_cast<int64_t>(v0 + arg);
         }
       }
-    }
+    });
     for (size_t q = 0; q < nb; ++q) {
       const Question& Q = batch[q];
       // Compared as words, case folded (a case variant of d further down the list counts).

@@ -44,6 +44,7 @@ enum class Purpose : uint32_t {
   kToken = 1,     // .x: subsampling keep test, .y: reduced window
   kNegative = 2,  // two words per negative: bucket and accept test of the alias table
   kInit = 3,      // initial input vectors
+  kHeldOut = 4,   // the sample of held-out pairs scored by the log-likelihood (pos: pair number)
 };
 
 GV_HD Philox4 philox(uint64_t seed, Purpose purpose, uint32_t epoch, uint64_t pos,

@@ -80,6 +80,7 @@ std::vector<KeyedPath> run_inputs(const Config& config, const std::string& confi
   add(in, "vocab.read", config.vocab.read);
   for (const std::string& path : config.eval.analogy) add(in, "eval.analogy", path);
   for (const std::string& path : config.eval.similarity) add(in, "eval.similarity", path);
+  for (const std::string& path : config.eval.heldout) add(in, "eval.heldout", path);
   add(in, "the config file", config_file);
   return in;
 }

@@ -15,7 +15,7 @@ struct KeyedPath {
 };
 
 // data.corpus, data.tokens (PREFIX.vocab and PREFIX.tokens), vocab.read, eval.analogy,
-// eval.similarity, and `config_file` when the run came from one ("" otherwise).
+// eval.similarity, eval.heldout, and `config_file` when the run came from one ("" otherwise).
 std::vector<KeyedPath> run_inputs(const Config& config, const std::string& config_file);
 
 // output.path, its .txt twin (output.format both), output.vocab, output.metrics, vocab.save,

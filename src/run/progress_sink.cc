@@ -14,6 +14,12 @@ void TerminalProgress::update(const ProgressSample& s) {
                tty_ ? "\r" : "", s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
                s.eta_seconds, tty_ && !s.final ? "" : "\n");
   std::fflush(stderr);
+  open_ = tty_ && !s.final;
+}
+
+void TerminalProgress::end_line() {
+  if (open_) std::fputc('\n', stderr);
+  open_ = false;
 }
 
 MetricsLog::MetricsLog(const std::string& path, bool append) {

@@ -33,9 +33,13 @@ class TerminalProgress final : public ProgressSink {
   TerminalProgress();
   bool is_terminal() const { return tty_; }
   void update(const ProgressSample& s) override;
+  // Ends the refreshing line, so other lines (a checkpoint note, the watched words) start on
+  // their own. Called while no backend reports.
+  void end_line();
 
  private:
   bool tty_ = false;
+  bool open_ = false;  // a refreshing line is showing, not yet ended
 };
 
 // A JSON object per sample, one per line (output.metrics); a resumed run appends.

@@ -12,7 +12,7 @@ namespace gemmvec {
 RunControl::RunControl(const RunControlOptions& options, std::vector<ProgressSink*> sinks)
     : opt_(options), sinks_(std::move(sinks)), words_(options.words_done), loss_(options.loss_sum),
       loss_pairs_(options.loss_pairs) {
-  start_ = last_sample_ = last_checkpoint_ = std::chrono::steady_clock::now();
+  start_ = last_sample_ = last_checkpoint_ = last_watch_ = std::chrono::steady_clock::now();
 }
 
 float RunControl::lr() const {
@@ -23,17 +23,32 @@ double RunControl::seconds() const {
   return opt_.seconds_before + std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
 }
 
-bool RunControl::should_pause() const {
-  if (interrupt_signal() != 0 || diverged()) return true;
+bool RunControl::should_pause() const { return checkpoint_due() || watch_due(); }
+
+bool RunControl::must_stop() const { return interrupt_signal() != 0 || diverged(); }
+
+bool RunControl::checkpoint_due() const {
+  if (must_stop()) return true;
   if (opt_.checkpoint_seconds <= 0) return false;
   std::lock_guard<std::mutex> lock(mu_);
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_checkpoint_).count() >=
          opt_.checkpoint_seconds;
 }
 
+bool RunControl::watch_due() const {
+  if (opt_.watch_seconds <= 0) return false;
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - last_watch_).count() >= opt_.watch_seconds;
+}
+
 void RunControl::checkpoint_written() {
   std::lock_guard<std::mutex> lock(mu_);
   last_checkpoint_ = std::chrono::steady_clock::now();
+}
+
+void RunControl::watch_printed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_watch_ = std::chrono::steady_clock::now();
 }
 
 void RunControl::start_epoch(uint32_t epoch) {

@@ -1,5 +1,6 @@
 // gemmvec: the run's side of TrainControl: the learning-rate schedule, the counters the
-// backends report into, the checkpoint timer and the signal check; progress goes to sinks.
+// backends report into, the checkpoint and watch timers and the signal check; progress goes to
+// sinks.
 #pragma once
 #include <atomic>
 #include <chrono>
@@ -20,6 +21,7 @@ struct RunControlOptions {
   uint32_t epochs = 1;
   double sample_seconds = 5;         // period of progress samples to the sinks
   double checkpoint_seconds = 0;     // period of checkpoints (0: only when interrupted)
+  double watch_seconds = 0;          // period of pauses to print the watched words (0: none)
   // Where a resumed run starts: words trained, loss so far, training seconds before.
   uint64_t words_done = 0;
   double loss_sum = 0;
@@ -34,14 +36,23 @@ class RunControl final : public TrainControl {
 
   float lr() const override;
   void report(uint64_t words, double loss, uint64_t pairs) override;
-  // Also true once a report's loss is NaN or infinite (diverged()).
+  // checkpoint_due() or watch_due().
   bool should_pause() const override;
+  // A signal arrived, the run diverged (a report's loss is NaN or infinite) or a periodic
+  // checkpoint is due.
+  bool checkpoint_due() const;
+  // A signal arrived or the run diverged: nothing but the checkpoint (or the error) is wanted.
+  bool must_stop() const;
+  // The watched words' neighbours are due (watch_seconds since the last print).
+  bool watch_due() const;
   // A backend reported a loss that is not finite: the run must stop without writing vectors.
   bool diverged() const { return diverged_.load(std::memory_order_relaxed); }
 
   void start_epoch(uint32_t epoch);
   // The checkpoint was written: the next one is due a period from now.
   void checkpoint_written();
+  // The watched words were printed: the next print is due a period from now.
+  void watch_printed();
   // Ends the run: sends the final sample, returns the seconds of training.
   double finish();
 
@@ -65,7 +76,7 @@ class RunControl final : public TrainControl {
   uint64_t window_pairs_ = 0;
   uint32_t epoch_ = 0;
   mutable std::mutex mu_;
-  std::chrono::steady_clock::time_point start_, last_sample_, last_checkpoint_;
+  std::chrono::steady_clock::time_point start_, last_sample_, last_checkpoint_, last_watch_;
 };
 
 }  // namespace gemmvec

@@ -7,40 +7,29 @@
 #include "base/atomic_file.h"
 #include "eval/scores.h"
 #include "gemmvec/vectors_io.h"
+#include "run/held_out.h"
 #include "run/output_paths.h"
 
 namespace gemmvec {
 namespace {
 
-WordVectors to_word_vectors(const Vocab& vocab, Embeddings&& m) {
-  WordVectors v;
-  v.words = vocab.words();
-  v.dim = m.dim;
-  v.data = std::move(m.in);
-  return v;
-}
-
 void print_neighbours(const VectorIndex& index, const std::vector<std::string>& words) {
   for (const auto& word : words) {
     const int64_t id = index.find(word);
-    if (id < 0) {
-      fmt::print("{}: not in the vocabulary\n", word);
-      continue;
-    }
-    std::string line;
-    for (const auto& [w, cos] : index.nearest(index.unit_row(id), 8, {id})) line += fmt::format(" {} ({:.3f})", w, cos);
-    fmt::print("{}:{}\n", word, line);
+    fmt::print("{}\n", id < 0 ? word + ": not in the vocabulary" : neighbours_line(index, id, 8));
   }
 }
 
 // The neighbours and scores the config asks for, printed; the scores returned for OUT.json.
-nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors) {
+// `held_out`: the held-out log-likelihoods, already computed (the output layer is gone by now).
+nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors, nlohmann::ordered_json held_out) {
   const EvalConfig& eval = config.eval;
-  if (eval.analogy.empty() && eval.similarity.empty() && eval.neighbours.empty())
+  if (eval.analogy.empty() && eval.similarity.empty() && eval.neighbours.empty() && eval.heldout.empty())
     return nlohmann::ordered_json::object();
   const VectorIndex index(vectors);
   print_neighbours(index, eval.neighbours);
-  const nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n);
+  nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n);
+  if (!eval.heldout.empty()) scores["log_likelihood"] = std::move(held_out);
   fmt::print("{}", scores_text(scores));
   return scores;
 }
@@ -62,8 +51,12 @@ Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& sum
 }  // namespace
 
 void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
-                       size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0) {
-  const WordVectors vectors = to_word_vectors(vocab, std::move(model));
+                       const std::vector<HeldOutText>& held_out, size_t device_bytes, RunSummary& summary,
+                       std::chrono::steady_clock::time_point t0) {
+  WordVectors vectors;
+  vectors.words = vocab.words();
+  vectors.dim = model.dim;
+  vectors.data = std::move(model.in);  // the output layer stays in `model` for the held-out scores
   const std::string& out = config.output.path;
   // A device or FIFO output (/dev/null) gets the vectors only: nothing is created beside it.
   const bool sidecars = writes_sidecars(config);
@@ -82,7 +75,7 @@ void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& mo
                                    {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                                    {"batch_words", plan.batch_words}};
   report["device_memory_mb"] = device_bytes ? nlohmann::ordered_json(device_bytes / 1048576.0) : nlohmann::ordered_json(nullptr);
-  report["scores"] = evaluate(config, vectors);
+  report["scores"] = evaluate(config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model));
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");

@@ -1,11 +1,12 @@
-// gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing when asked),
-// write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
+// gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing and printing
+// the watched words when asked), write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
 #include "gemmvec/trainer.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include <fmt/core.h>
@@ -15,24 +16,15 @@
 #include "data/corpus_cache.h"
 #include "data/token_format.h"
 #include "run/backends.h"
+#include "run/checkpoint_eval.h"
+#include "run/held_out.h"
 #include "run/output_paths.h"
 #include "run/run_control.h"
 #include "run/run_outputs.h"
+#include "run/watch.h"
 
 namespace gemmvec {
 namespace {
-
-void check_resume(const Checkpoint& resume, const PreparedCorpus& corpus, const std::string& ckpt) {
-  if (resume.stream_tokens != corpus.tokens.size() || resume.stream_words != corpus.tokens.words())
-    throw InputError(fmt::format("{}: the corpus has changed since this checkpoint was written ({} words then, {} now); "
-                                 "resume needs the data it was trained on", ckpt, resume.stream_words,
-                                 corpus.tokens.words()));
-  // Same sizes but other words or counts (say two words swapped throughout) would train the
-  // checkpoint's rows under the wrong words.
-  if (resume.vocab_hash != vocab_hash(corpus.vocab))
-    throw InputError(fmt::format("{}: the corpus's vocabulary (its words or their counts) differs from the one this "
-                                 "checkpoint was trained on; resume needs the data it was trained on", ckpt));
-}
 
 Embeddings initial_model(Checkpoint* resume, const PreparedCorpus& corpus, const TrainPlan& plan,
                          const std::string& ckpt) {
@@ -60,6 +52,7 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
   o.sample_seconds = terminal ? 0.25 : config.train.progress_seconds;
   // No checkpoint path (output.path is a device): nothing to pause for but a signal.
   o.checkpoint_seconds = checkpoint_path(config).empty() ? 0 : config.train.checkpoint_minutes * 60;
+  o.watch_seconds = config.train.watch.empty() ? 0 : config.train.watch_seconds;
   if (resume) {
     o.words_done = resume->words_done;
     o.loss_sum = resume->loss_sum;
@@ -91,19 +84,31 @@ bool all_finite(const std::vector<float>& v) {
   return true;
 }
 
-// The epochs from the cursor on; at each pause the checkpoint is written, and a signal ends
-// the run (Interrupted) after it.
+// Prints the watched words (train.watch) at a pause: `when` says where the run stands.
+using WatchFn = std::function<void(const std::string& when)>;
+
+// The epochs from the cursor on; at the end of each epoch and at a watch pause the watched
+// words are printed; at a checkpoint pause the checkpoint is written, and a signal ends the run
+// (Interrupted) after it.
 void train_epochs(const Config& config, const std::string& backend_name, Backend& backend,
-                  const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control) {
+                  const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control,
+                  const WatchFn& watch) {
   const std::string ckpt = checkpoint_path(config);
   const InterruptHandlers handlers;
   while (cursor.epoch < epochs) {
     control.start_epoch(cursor.epoch);
-    if (backend.train_epoch(corpus.tokens, cursor, control)) {
+    const bool epoch_ended = backend.train_epoch(corpus.tokens, cursor, control);
+    if (epoch_ended) {
       ++cursor.epoch;
       cursor.shards.clear();
     }
-    if (!control.should_pause()) continue;
+    if (watch && (epoch_ended || control.watch_due()) && !control.must_stop()) {
+      watch(epoch_ended ? fmt::format("after epoch {}/{}", cursor.epoch, epochs)
+                        : fmt::format("in epoch {}/{}, {} words trained", cursor.epoch + 1, epochs,
+                                      control.words_done()));
+      control.watch_printed();
+    }
+    if (!control.checkpoint_due()) continue;
     if (control.diverged()) throw_diverged(config, backend_name, cursor.epoch, control.words_done());
     if (ckpt.empty())
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: no checkpoint written, as output.path {} is not a "
@@ -137,11 +142,14 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend, output_loss(config.model.loss));
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
-  if (resume) check_resume(*resume, corpus, ckpt);
+  if (resume) check_checkpoint_corpus(*resume, corpus, ckpt);
 
   RunSummary summary;
   summary.backend = entry.name;
   const TrainPlan plan = make_plan(config, corpus.vocab, entry.defaults);
+  // Inputs that need the vocabulary are checked before any training too.
+  const WatchWords watch(config.train.watch, corpus.vocab);
+  const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
   print_start(summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
 
@@ -159,7 +167,15 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     sinks.push_back(metrics.get());
   }
   RunControl control(control_options(config, corpus, plan, resume, terminal.is_terminal()), sinks);
-  train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control);
+  WatchFn show_watch;
+  if (!watch.empty())
+    show_watch = [&](const std::string& when) {
+      Embeddings m;
+      backend->download(m);
+      terminal.end_line();
+      watch.print(std::move(m), when);
+    };
+  train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control, show_watch);
   summary.train_seconds = control.finish();
   summary.raw_words = corpus.tokens.raw_words();
   summary.words_per_second = summary.train_seconds > 0
@@ -173,7 +189,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
-  write_run_outputs(config, corpus.vocab, std::move(m), plan, device_bytes, summary, t0);
+  write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
   // The run is complete: its outputs replace the checkpoint (a regular file; never a device
   // output.checkpoint names).
   if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());

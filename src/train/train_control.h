@@ -13,8 +13,8 @@ class TrainControl {
   // Called by a backend (from any of its threads) every few thousand words: in-vocab words
   // trained since the last report, and the summed loss over `pairs` sampled pairs.
   virtual void report(uint64_t words, double loss, uint64_t pairs) = 0;
-  // True when the backend should stop at its next resume point (a signal arrived or a
-  // periodic checkpoint is due). Polled as the backend reports.
+  // True when the backend should stop at its next resume point (a signal arrived, a periodic
+  // checkpoint is due, or the run prints the watched words). Polled as the backend reports.
   virtual bool should_pause() const = 0;
 };
 
