@@ -61,9 +61,9 @@ Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& sum
 
 }  // namespace
 
-void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
-                       size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0) {
-  const WordVectors vectors = to_word_vectors(vocab, std::move(model));
+WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
+                              size_t device_bytes, RunSummary& summary, std::chrono::steady_clock::time_point t0) {
+  WordVectors vectors = to_word_vectors(vocab, std::move(model));
   const std::string& out = config.output.path;
   // A device or FIFO output (/dev/null) gets the vectors only: nothing is created beside it.
   const bool sidecars = writes_sidecars(config);
@@ -86,6 +86,7 @@ void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& mo
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
+  return vectors;
 }
 
 }  // namespace gemmvec
