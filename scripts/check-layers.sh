@@ -17,11 +17,12 @@ declare -A ALLOWED=(
   [src/eval]="math base eval"
   [src/run]="math base config data train cpu cuda eval run"
   [bench/lib]="math base config data train cpu cuda eval run bench"
+  [python/src]="math base config data train cpu cuda eval run"
 )
 # The layer of each public header (include/gemmvec/).
 declare -A PUBLIC=(
   [errors.h]=base [config.h]=config [embeddings.h]=train [checkpoint.h]=train
-  [vectors_io.h]=eval [evaluation.h]=eval [trainer.h]=run
+  [vectors_io.h]=eval [evaluation.h]=eval [trainer.h]=run [progress.h]=run
 )
 
 layer_of() {  # an include path as written -> its layer ("" for system or same-folder headers)

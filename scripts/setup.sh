@@ -3,7 +3,8 @@
 # package names given as arguments are installed too (scripts/fuzz.sh: clang and libFuzzer).
 set -euo pipefail
 pkgs=(cmake ninja-build g++ pkg-config libyaml-cpp-dev libfmt-dev nlohmann-json3-dev
-      libopenblas-dev zlib1g-dev liblzma-dev libgtest-dev libbenchmark-dev xz-utils)
+      libopenblas-dev zlib1g-dev liblzma-dev libgtest-dev libbenchmark-dev xz-utils
+      python3-dev python3-venv)  # the last two: pip install . (the Python package) with Debian's python3
 pkgs+=("$@")
 # Thrust for the cuda-host backend when there is no CUDA toolkit.
 [ -d /usr/local/cuda/include/cccl/thrust ] || [ -d /usr/local/cuda/include/thrust ] || pkgs+=(libthrust-dev libcub-dev)

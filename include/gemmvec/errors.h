@@ -11,15 +11,20 @@ struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// An input error: a file missing, unreadable or malformed. Exit 1.
+// An input error: a file missing, unreadable or malformed. Exit 1. `error_number` is the errno
+// of a failed open or stat (ENOENT: missing), 0 otherwise, so a binding can raise its own kind.
 struct InputError : std::runtime_error {
   using std::runtime_error::runtime_error;
+  InputError(const std::string& what, int err) : std::runtime_error(what), error_number(err) {}
+  int error_number = 0;
 };
 
 // Out of resources: not enough memory for the model (host or device), no space left on the
-// disk. Exit 3.
+// disk. Exit 3. `error_number` is ENOSPC or EDQUOT for a full disk, 0 for memory.
 struct ResourceError : std::runtime_error {
   using std::runtime_error::runtime_error;
+  ResourceError(const std::string& what, int err) : std::runtime_error(what), error_number(err) {}
+  int error_number = 0;
 };
 
 // The GPU cannot be used or failed: no device, no driver, a CUDA or cuBLAS call that failed.

@@ -33,6 +33,10 @@ class VectorIndex {
   std::vector<std::pair<std::string, int64_t>> sorted_;  // lowercase word -> id, for lookup
 };
 
+// "a is to b as c is to ?" as `gemmvec analogy` asks it: unit(b) - unit(a) + unit(c), whose
+// nearest words (a, b and c excluded) are the answers.
+std::vector<float> analogy_query(const VectorIndex& index, int64_t a, int64_t b, int64_t c);
+
 struct AnalogyScore {
   uint64_t semantic_correct = 0, semantic_total = 0;
   uint64_t syntactic_correct = 0, syntactic_total = 0;

@@ -1,9 +1,12 @@
 // gemmvec: a whole training run: prepare the corpus, pick the backend, train, write, evaluate.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
+#include "gemmvec/progress.h"
+#include "gemmvec/vectors_io.h"
 
 namespace gemmvec {
 
@@ -24,6 +27,15 @@ struct RunSummary {
 // the same file as an input is a UsageError, and an output folder that cannot be created or
 // written an InputError.
 RunSummary train(const Config& config, Checkpoint* resume = nullptr, const std::string& config_file = "");
+
+// What a program embedding gemmvec (the Python binding) adds to a run.
+struct RunHooks {
+  std::vector<ProgressSink*> sinks;  // not owned: every sample, beside the metrics log
+  bool terminal_progress = true;     // the progress line on stderr (off when a sink shows progress)
+  WordVectors* vectors = nullptr;    // receives the words and input vectors the run wrote
+};
+// train() with hooks: the same run, outputs and errors.
+RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file, const RunHooks& hooks);
 // output.checkpoint, else output.path + ".ckpt"; "" when output.path is a device or FIFO
 // (nothing is written beside it, so such a run keeps no checkpoint unless output.checkpoint
 // names one).

@@ -20,11 +20,11 @@ std::string hint(const std::string& key) {
 }
 
 [[noreturn]] void fail_open(const std::string& path, int err, const std::string& key) {
-  if (err == ENOENT) throw InputError(fmt::format("{}: no such file ({})", path, hint(key)));
+  if (err == ENOENT) throw InputError(fmt::format("{}: no such file ({})", path, hint(key)), err);
   if (err == EACCES || err == EPERM)
-    throw InputError(fmt::format("{}: permission denied (make it readable: chmod a+r {})", path, path));
-  if (err == EISDIR) throw InputError(fmt::format("{}: is a directory, not a file ({})", path, hint(key)));
-  throw InputError(fmt::format("{}: cannot open: {} ({})", path, std::strerror(err), hint(key)));
+    throw InputError(fmt::format("{}: permission denied (make it readable: chmod a+r {})", path, path), err);
+  if (err == EISDIR) throw InputError(fmt::format("{}: is a directory, not a file ({})", path, hint(key)), err);
+  throw InputError(fmt::format("{}: cannot open: {} ({})", path, std::strerror(err), hint(key)), err);
 }
 
 }  // namespace
@@ -67,7 +67,7 @@ bool is_disk_full(int err) {
 
 void throw_write_error(const std::string& path, int err, const std::string& what) {
   if (is_disk_full(err))
-    throw ResourceError(fmt::format("no space left on device writing {} (free space or write elsewhere)", path));
+    throw ResourceError(fmt::format("no space left on device writing {} (free space or write elsewhere)", path), err);
   throw InputError(fmt::format("{}: {}: {} (check the directory exists and is writable)", path, what,
                                std::strerror(err)));
 }

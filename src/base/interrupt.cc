@@ -7,6 +7,7 @@ namespace gemmvec {
 namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
+int g_depth = 0;  // InterruptHandlers alive (nested: a binding's around the whole call, the run's)
 
 extern "C" void on_signal(int sig) {
   g_signal = sig;
@@ -16,7 +17,7 @@ extern "C" void on_signal(int sig) {
 }  // namespace
 
 InterruptHandlers::InterruptHandlers() {
-  g_signal = 0;
+  if (g_depth++ == 0) g_signal = 0;  // an inner one keeps a signal the outer one caught
   struct sigaction sa = {};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -26,6 +27,7 @@ InterruptHandlers::InterruptHandlers() {
 }
 
 InterruptHandlers::~InterruptHandlers() {
+  --g_depth;
   sigaction(SIGINT, &old_int_, nullptr);
   sigaction(SIGTERM, &old_term_, nullptr);
 }

@@ -7,7 +7,9 @@ namespace gemmvec {
 // While alive, SIGINT and SIGTERM only record the signal; the training loop then writes a
 // checkpoint and stops. A second signal ends the process at once (the handler restores the
 // default action), which loses nothing: every file is written atomically. The destructor
-// restores the previous handlers, so a signal outside training acts as usual.
+// restores the previous handlers, so a signal outside training acts as usual. The outermost
+// one clears the recorded signal; a nested one keeps it (a binding that installs them around a
+// whole call, reading the corpus included, has a signal caught while reading stop the run).
 class InterruptHandlers {
  public:
   InterruptHandlers();

@@ -122,10 +122,7 @@ int cmd_analogy(const std::vector<std::string>& argv) {
   const int64_t a = require_word(index, args.positional[1], path);
   const int64_t b = require_word(index, args.positional[2], path);
   const int64_t c = require_word(index, args.positional[3], path);
-  std::vector<float> query = index.unit_row(b);
-  const std::vector<float> ua = index.unit_row(a), uc = index.unit_row(c);
-  for (size_t i = 0; i < query.size(); ++i) query[i] += uc[i] - ua[i];
-  print_neighbours(index.nearest(query, n, {a, b, c}));
+  print_neighbours(index.nearest(analogy_query(index, a, b, c), n, {a, b, c}));
   return 0;
 }
 

@@ -166,6 +166,13 @@ std::vector<std::pair<std::string, float>> VectorIndex::nearest(const std::vecto
   return out;
 }
 
+std::vector<float> analogy_query(const VectorIndex& index, int64_t a, int64_t b, int64_t c) {
+  std::vector<float> query = index.unit_row(b);
+  const std::vector<float> ua = index.unit_row(a), uc = index.unit_row(c);
+  for (size_t i = 0; i < query.size(); ++i) query[i] += uc[i] - ua[i];
+  return query;
+}
+
 AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& questions_path, size_t top_n) {
   const size_t vocab = top_n == 0 ? index.size() : std::min(top_n, index.size());
   const size_t d = index.dim();

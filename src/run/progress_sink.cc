@@ -31,13 +31,17 @@ MetricsLog::~MetricsLog() {
   if (file_) std::fclose(file_);
 }
 
-void MetricsLog::update(const ProgressSample& s) {
-  if (!file_) return;
+std::string metrics_json(const ProgressSample& s) {
   const nlohmann::ordered_json line = {{"seconds", s.seconds},       {"epoch", s.epoch},
                                        {"progress", s.fraction},     {"words", s.raw_words},
                                        {"words_per_sec", s.words_per_second}, {"pairs", s.pairs},
                                        {"lr", s.lr},                 {"loss", s.loss}};
-  const std::string text = line.dump() + "\n";
+  return line.dump();
+}
+
+void MetricsLog::update(const ProgressSample& s) {
+  if (!file_) return;
+  const std::string text = metrics_json(s) + "\n";
   std::fwrite(text.data(), 1, text.size(), file_);
   std::fflush(file_);
 }

@@ -1,31 +1,12 @@
-// gemmvec: where training progress goes: a sink receives samples (the terminal line, the
-// JSON-lines metrics log; a Python binding may add its own).
+// gemmvec: where training progress goes: the terminal line and the JSON-lines metrics log
+// (the sink interface, which a binding implements too, is gemmvec/progress.h).
 #pragma once
-#include <cstdint>
 #include <cstdio>
 #include <string>
 
+#include "gemmvec/progress.h"
+
 namespace gemmvec {
-
-struct ProgressSample {
-  double seconds = 0;           // training seconds so far (a resumed run's included)
-  uint32_t epoch = 0;           // 0-based epoch in progress
-  uint32_t epochs = 1;
-  double fraction = 0;          // of all epochs' words
-  uint64_t raw_words = 0;       // corpus words trained so far (as words/s counts them)
-  double words_per_second = 0;
-  uint64_t pairs = 0;           // pairs reported by the backend so far
-  float lr = 0;
-  double loss = 0;              // mean loss per pair since the last sample
-  double eta_seconds = 0;
-  bool final = false;
-};
-
-class ProgressSink {
- public:
-  virtual ~ProgressSink() = default;
-  virtual void update(const ProgressSample& s) = 0;
-};
 
 // One refreshing line on a terminal, one line per sample otherwise (stderr).
 class TerminalProgress final : public ProgressSink {

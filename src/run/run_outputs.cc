@@ -50,9 +50,9 @@ Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& sum
 
 }  // namespace
 
-void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
-                       const std::vector<HeldOutText>& held_out, size_t device_bytes, RunSummary& summary,
-                       std::chrono::steady_clock::time_point t0) {
+WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& model, const TrainPlan& plan,
+                              const std::vector<HeldOutText>& held_out, size_t device_bytes, RunSummary& summary,
+                              std::chrono::steady_clock::time_point t0) {
   WordVectors vectors;
   vectors.words = vocab.words();
   vectors.dim = model.dim;
@@ -79,6 +79,7 @@ void write_run_outputs(const Config& config, const Vocab& vocab, Embeddings&& mo
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
+  return vectors;
 }
 
 }  // namespace gemmvec

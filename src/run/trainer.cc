@@ -130,6 +130,10 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
 }  // namespace
 
 RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file) {
+  return train(config, resume, config_file, RunHooks{});
+}
+
+RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file, const RunHooks& hooks) {
   validate(config);
   const auto t0 = std::chrono::steady_clock::now();
   // Missing inputs, outputs that cannot be written (or would overwrite an input) and a backend
@@ -161,12 +165,14 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   }
   TerminalProgress terminal;
   std::unique_ptr<MetricsLog> metrics;
-  std::vector<ProgressSink*> sinks{&terminal};
+  std::vector<ProgressSink*> sinks = hooks.sinks;
+  if (hooks.terminal_progress) sinks.push_back(&terminal);
   if (!config.output.metrics.empty()) {
     metrics = std::make_unique<MetricsLog>(config.output.metrics, resume && resume->words_done > 0);
     sinks.push_back(metrics.get());
   }
-  RunControl control(control_options(config, corpus, plan, resume, terminal.is_terminal()), sinks);
+  const bool terminal_line = hooks.terminal_progress && terminal.is_terminal();
+  RunControl control(control_options(config, corpus, plan, resume, terminal_line), sinks);
   WatchFn show_watch;
   if (!watch.empty())
     show_watch = [&](const std::string& when) {
@@ -189,7 +195,8 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
-  write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  WordVectors vectors = write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  if (hooks.vectors) *hooks.vectors = std::move(vectors);
   // The run is complete: its outputs replace the checkpoint (a regular file; never a device
   // output.checkpoint names).
   if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
