@@ -63,10 +63,11 @@ TEST(HeldOutRun, WritesTheScoresAndBeatsTheUntrainedModel) {
     const char* loss;
   };
   for (const Case& k : {Case{ModelType::kSkipGram, "softmax"}, Case{ModelType::kCbow, "softmax"},
-                        Case{ModelType::kSkipGram, "nce"}, Case{ModelType::kCbow, "nce"}}) {
+                        Case{ModelType::kSkipGram, "nce"}, Case{ModelType::kCbow, "nce"},
+                        Case{ModelType::kSkipGram, "hs"}, Case{ModelType::kCbow, "hs"}}) {
     Config c = held_out_run(dir, k.type);
     c.model.loss = k.loss;
-    c.model.output_bias = true;
+    c.model.output_bias = std::string(k.loss) != "hs";  // hs has no word rows to bias
     c.model.sample = 0;
     ::testing::internal::CaptureStdout();
     train(c);
@@ -85,6 +86,7 @@ TEST(HeldOutRun, WritesTheScoresAndBeatsTheUntrainedModel) {
     EXPECT_NEAR(ll["perplexity"].get<double>(), std::exp(-ll["log_likelihood"].get<double>()),
                 1e-9 * ll["perplexity"].get<double>());
     if (std::string(k.loss) == "nce") EXPECT_LT(std::fabs(ll["mean_log_z"].get<double>()), 1.0);
+    if (std::string(k.loss) == "hs") EXPECT_EQ(ll["mean_log_z"].get<double>(), 0.0);  // a tree is normalised
     EXPECT_NE(printed.find("log-likelihood " + c.eval.heldout[0] + ": "), std::string::npos) << printed;
   }
 }
@@ -109,22 +111,33 @@ TEST(HeldOutRun, AFileWithNoPairIsRefusedBeforeTraining) {
   EXPECT_FALSE(test::fs::exists(c.output.path)) << "refused before training";
 }
 
-TEST(HeldOutRun, HierarchicalSoftmaxIsRefusedInOnePlace) {
-  test::TempDir dir;
-  test::write_file(dir.file("corpus.txt"), test::sentences(50));
-  Config c;
-  c.data.corpus = {dir.file("corpus.txt")};
-  c.data.cache_dir = dir.file("cache");
-  c.vocab.min_count = 1;
-  c.model.loss = "hs";
-  c.eval.heldout = {dir.file("corpus.txt")};
-  const PreparedCorpus corpus = prepare_corpus(c);
-  try {
-    read_held_out(c, corpus.vocab);
-    FAIL() << "no UsageError";
-  } catch (const UsageError& e) {
-    EXPECT_NE(std::string(e.what()).find("held-out log-likelihood for hs is not built yet"), std::string::npos)
-        << e.what();
+// hs's path probabilities are a distribution over the words for any input: they sum to 1.
+TEST(HeldOutRun, HierarchicalSoftmaxPathProbabilitiesSumToOne) {
+  const uint32_t V = 37, d = 6;
+  std::vector<uint64_t> counts(V);
+  for (uint32_t w = 0; w < V; ++w) counts[w] = 1 + (w * 7919) % 101;
+  const HuffmanTree tree(counts);
+  Embeddings m = init_embeddings(V, d, 3);
+  m.out = init_embeddings(V, d, 4).in;
+  for (float& x : m.out) x *= 40.0f;
+  const std::unique_ptr<OutputScorer> scorer = output_scorer(OutputLoss::kHs, m, &tree);
+  for (uint32_t trial = 0; trial < 3; ++trial) {
+    // One input (a scaled input row), scored against every word.
+    std::vector<float> same(size_t(V) * d);
+    std::vector<uint32_t> words(V);
+    for (uint32_t w = 0; w < V; ++w) {
+      words[w] = w;
+      for (uint32_t c = 0; c < d; ++c) same[size_t(w) * d + c] = m.in_row(trial)[c] * 30.0f;
+    }
+    std::vector<double> log_p(V), log_z(V);
+    scorer->score(same.data(), V, words.data(), log_p.data(), log_z.data());
+    double total = 0;
+    for (uint32_t w = 0; w < V; ++w) {
+      total += std::exp(log_p[w]);
+      EXPECT_EQ(log_z[w], 0.0);
+      EXPECT_LT(log_p[w], 0.0);
+    }
+    EXPECT_NEAR(total, 1.0, 1e-9) << "trial " << trial;
   }
 }
 
@@ -152,7 +165,7 @@ TEST(HeldOutRun, CheckpointEvalScoresTheModelOnDisk) {
   save_checkpoint(dir.file("model.ckpt"), ckpt);
 
   const nlohmann::ordered_json want =
-      score_held_out(read_held_out(c, corpus.vocab), OutputLoss::kNeg, ckpt.model.in.data(), ckpt.model)[0];
+      score_held_out(read_held_out(c, corpus.vocab), OutputLoss::kNeg, ckpt.model.in.data(), ckpt.model, nullptr)[0];
   const test::RunResult r = test::run_gemmvec(
       dir.path().string(), {"eval", "--checkpoint", "model.ckpt", "--log-likelihood", "heldout.txt", "--pairs", "3000",
                             "--json"});

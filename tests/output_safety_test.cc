@@ -108,6 +108,28 @@ TEST_F(OutputSafety, OutputOntoTheOtherInputsIsRefused) {
   EXPECT_EQ(read_file(file("p.tokens")), tokens);
 }
 
+// output.save_output writes the output layer beside the vectors (vectors.out.bin), in the same
+// format, under the same words; it counts as an output, so it may not land on an input.
+TEST_F(OutputSafety, SaveOutputWritesTheOutputLayerBesideTheVectors) {
+  write_file(file("q.out.bin"), ": sec\nthe cat sat on\n");
+  expect_refused(train({"output.save_output=true", "output.path=q.bin", "eval.analogy=[q.out.bin]"}),
+                 {"output.save_output's output layer (q.out.bin)", "eval.analogy (q.out.bin)"});
+  const RunResult r = train({"output.save_output=true", "output.format=both"});
+  ASSERT_EQ(r.code, kOk) << r.err;
+  const WordVectors in = load_word2vec(file("out.bin"));
+  for (const char* name : {"out.out.bin", "out.out.txt"}) {
+    const WordVectors out = load_word2vec(file(name));
+    EXPECT_EQ(out.words, in.words) << name;
+    EXPECT_EQ(out.dim, in.dim) << name;
+    EXPECT_NE(out.data, in.data) << name << " holds the input vectors";
+    EXPECT_GT(std::count_if(out.data.begin(), out.data.end(), [](float x) { return x != 0.0f; }), 0) << name;
+  }
+  // hs's output rows are tree nodes, not words.
+  const RunResult hs = train({"output.save_output=true", "model.loss=hs"});
+  EXPECT_EQ(hs.code, kUsage) << hs.err;
+  EXPECT_NE(hs.err.find("output.save_output"), std::string::npos) << hs.err;
+}
+
 // `gemmvec train exp.yaml` with output.path exp: PATH.yaml would replace the user's config with
 // the resolved one.
 TEST_F(OutputSafety, OutputBesideTheConfigOntoItIsRefused) {
@@ -245,13 +267,14 @@ TEST_F(OutputSafety, DevNullStaysADeviceWithNothingBesideIt) {
   ASSERT_TRUE(S_ISCHR(before.st_mode));
   for (const char* format : {"bin", "txt", "both"}) {
     const RunResult r = gemmvec({"-train", "corpus.txt", "-output", "/dev/null", "-min-count", "1", "-size", "8",
-                                 "--quiet", "--set", std::string("output.format=") + format});
+                                 "--quiet", "--set", std::string("output.format=") + format, "--set",
+                                 "output.save_output=true"});
     EXPECT_EQ(r.code, kOk) << r.err;
     struct stat after;
     ASSERT_EQ(::stat("/dev/null", &after), 0);
     EXPECT_TRUE(S_ISCHR(after.st_mode)) << "/dev/null was replaced";
     EXPECT_EQ(after.st_rdev, before.st_rdev);
-    for (const char* side : {"/dev/null.json", "/dev/null.yaml", "/dev/null.ckpt", "/dev/null.txt"})
+    for (const char* side : {"/dev/null.json", "/dev/null.yaml", "/dev/null.ckpt", "/dev/null.txt", "/dev/null.out"})
       EXPECT_FALSE(fs::exists(fs::symlink_status(side))) << side << " was created";
     EXPECT_EQ(temporaries_of("/dev/null"), std::vector<std::string>{});
   }

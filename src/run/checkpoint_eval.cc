@@ -35,8 +35,10 @@ nlohmann::ordered_json checkpoint_log_likelihood(const std::string& path, const 
   check_checkpoint_corpus(checkpoint, corpus, path);
   const Embeddings& model = checkpoint.model;
   const std::vector<HeldOutText> texts = read_held_out(config, corpus.vocab);
+  const OutputLoss loss = output_loss(config.model.loss);
+  const HuffmanTree tree(loss == OutputLoss::kHs ? corpus.vocab.counts() : std::vector<uint64_t>{});
   return {{"checkpoint", path}, {"words", corpus.vocab.size()}, {"dim", model.dim}, {"loss", config.model.loss},
-          {"log_likelihood", score_held_out(texts, output_loss(config.model.loss), model.in.data(), model)}};
+          {"log_likelihood", score_held_out(texts, loss, model.in.data(), model, &tree)}};
 }
 
 }  // namespace gemmvec

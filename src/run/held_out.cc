@@ -2,6 +2,8 @@
 #include "run/held_out.h"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -12,9 +14,29 @@
 
 namespace gemmvec {
 
-std::unique_ptr<OutputScorer> output_scorer(OutputLoss loss, const Embeddings& model) {
-  if (loss == OutputLoss::kHs)
-    throw UsageError("held-out log-likelihood for hs is not built yet (remove eval.heldout, or train another model.loss)");
+void HsPathScorer::score(const float* u, size_t n, const uint32_t* words, double* log_p, double* log_z) const {
+  const uint32_t d = model_.dim;
+  for (size_t i = 0; i < n; ++i) {
+    const float* ui = u + i * d;
+    const uint32_t w = words[i];
+    double sum = 0;
+    for (uint32_t step = 0; step < tree_.length(w); ++step) {
+      const float* node = model_.out.data() + size_t(tree_.nodes(w)[step]) * d;
+      double x = 0;
+      for (uint32_t c = 0; c < d; ++c) x += double(ui[c]) * node[c];
+      if (tree_.code(w)[step]) x = -x;
+      sum += x >= 0 ? -std::log1p(std::exp(-x)) : x - std::log1p(std::exp(x));
+    }
+    log_p[i] = sum;
+    log_z[i] = 0;
+  }
+}
+
+std::unique_ptr<OutputScorer> output_scorer(OutputLoss loss, const Embeddings& model, const HuffmanTree* tree) {
+  if (loss == OutputLoss::kHs) {
+    if (!tree) throw std::invalid_argument("output_scorer: hs needs the tree");
+    return std::make_unique<HsPathScorer>(*tree, model);
+  }
   return std::make_unique<FullSoftmaxScorer>(
       OutputLayer{model.out.data(), model.out_bias.empty() ? nullptr : model.out_bias.data(), model.rows, model.dim});
 }
@@ -22,7 +44,6 @@ std::unique_ptr<OutputScorer> output_scorer(OutputLoss loss, const Embeddings& m
 std::vector<HeldOutText> read_held_out(const Config& config, const Vocab& vocab) {
   std::vector<HeldOutText> texts;
   if (config.eval.heldout.empty()) return texts;
-  output_scorer(output_loss(config.model.loss), Embeddings{});  // refuses a loss without one now
   const WordIndex index(vocab);
   const ReaderLimits limits{config.data.max_sentence_length, config.data.max_token_bytes};
   const PairOptions options{config.model.type == ModelType::kCbow, config.model.window, config.eval.heldout_pairs,
@@ -47,10 +68,10 @@ std::vector<HeldOutText> read_held_out(const Config& config, const Vocab& vocab)
 }
 
 nlohmann::ordered_json score_held_out(const std::vector<HeldOutText>& texts, OutputLoss loss, const float* in,
-                                      const Embeddings& model) {
+                                      const Embeddings& model, const HuffmanTree* tree) {
   nlohmann::ordered_json scores = nlohmann::ordered_json::array();
   if (texts.empty()) return scores;
-  const std::unique_ptr<OutputScorer> scorer = output_scorer(loss, model);
+  const std::unique_ptr<OutputScorer> scorer = output_scorer(loss, model, tree);
   for (const HeldOutText& text : texts)
     scores.push_back(log_likelihood_json(text.file, log_likelihood(text.pairs, in, model.dim, *scorer)));
   return scores;

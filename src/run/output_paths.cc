@@ -91,6 +91,11 @@ std::vector<KeyedPath> run_outputs(const Config& config) {
   add(out, "output.path", path);
   const bool sidecars = writes_sidecars(config);
   if (sidecars && config.output.format == "both") add(out, "output.path's .txt copy", text_twin_path(path));
+  if (sidecars && config.output.save_output) {
+    add(out, "output.save_output's output layer", output_layer_path(path));
+    if (config.output.format == "both")
+      add(out, "output.save_output's .txt copy", text_twin_path(output_layer_path(path)));
+  }
   add(out, "output.vocab", config.output.vocab);
   add(out, "output.metrics", config.output.metrics);
   add(out, "vocab.save", config.vocab.save);
@@ -112,6 +117,11 @@ bool writes_sidecars(const Config& config) { return !resolve_output(config.outpu
 
 std::string text_twin_path(const std::string& output_path) {
   return fs::path(output_path).replace_extension(".txt").string();
+}
+
+std::string output_layer_path(const std::string& output_path) {
+  const fs::path p(output_path);
+  return fs::path(p).replace_extension(".out" + p.extension().string()).string();
 }
 
 std::string checkpoint_path(const Config& config) {

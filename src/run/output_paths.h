@@ -33,6 +33,9 @@ bool writes_sidecars(const Config& config);
 
 // output.path with its extension replaced by .txt: the text copy of output.format both.
 std::string text_twin_path(const std::string& output_path);
+// Where output.save_output writes the output layer: ".out" before the extension
+// (vectors.bin -> vectors.out.bin, vectors -> vectors.out).
+std::string output_layer_path(const std::string& output_path);
 
 // Before any work: every input exists and can be read (base/file_errors.h's one-line errors
 // naming the key), so a typo in an eval path is found now, not after hours of training.

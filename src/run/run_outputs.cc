@@ -34,6 +34,20 @@ nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors
   return scores;
 }
 
+// output.save_output: the output matrix under the vocabulary's words, in the vectors' format
+// (its biases, if any, stay in checkpoints: word2vec's formats have no place for them).
+void save_output_layer(const Config& config, const Vocab& vocab, const Embeddings& model) {
+  WordVectors layer;
+  layer.words = vocab.words();
+  layer.dim = model.dim;
+  layer.data = model.out;
+  const std::string path = output_layer_path(config.output.path);
+  if (config.output.format == "txt") save_word2vec_text(path, layer);
+  else save_word2vec_binary(path, layer);
+  if (config.output.format == "both") save_word2vec_text(text_twin_path(path), layer);
+  fmt::print(stderr, "gemmvec: wrote the output layer to {}\n", path);
+}
+
 // The config as the run used it: the backend that ran and every value a backend default or
 // `auto` stood for, so training again from OUT.yaml repeats this run on any machine.
 Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& summary) {
@@ -63,6 +77,7 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
   if (config.output.format != "txt") save_word2vec_binary(out, vectors);
   if (config.output.format == "txt") save_word2vec_text(out, vectors);
   if (config.output.format == "both" && sidecars) save_word2vec_text(text_twin_path(out), vectors);
+  if (config.output.save_output && sidecars) save_output_layer(config, vocab, model);
   if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
   if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(as_run(config, plan, summary)));
   fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
@@ -75,7 +90,7 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
                                    {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                                    {"batch_words", plan.batch_words}};
   report["device_memory_mb"] = device_bytes ? nlohmann::ordered_json(device_bytes / 1048576.0) : nlohmann::ordered_json(nullptr);
-  report["scores"] = evaluate(config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model));
+  report["scores"] = evaluate(config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model, &plan.tree));
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
