@@ -50,12 +50,11 @@ run() {  # NAME BACKEND TYPE LOSS [more --set ...]
 for type in skipgram cbow; do
   run "$type-neg" cpu "$type" neg
   run "$type-nce" cpu "$type" nce --set model.output_bias=true
-  run "$type-softmax" cpu "$type" softmax --set model.output_bias=true --set train.group_negatives=64
+  run "$type-softmax" cpu "$type" softmax --set model.output_bias=true
   run "$type-hs" cpu "$type" hs
 done
 for loss in nce softmax; do
   extra=(--set model.output_bias=true)
-  [ "$loss" = softmax ] && extra+=(--set train.group_negatives=64)
   run "skipgram-$loss-cuda-host" cuda-host skipgram "$loss" "${extra[@]}"
 done
 
