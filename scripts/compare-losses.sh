@@ -8,7 +8,7 @@
 #
 # CORPUS: plain text, .gz or .xz, a sentence per line. Settings: d 100, window 5, sample 1e-4,
 # min_count 5, 2 threads. Each run's OUT.json and log land in OUT_DIR; OUT_DIR/table.md sums
-# them up.
+# them up. ONLY=REGEX runs only the runs whose names match (the table still lists them all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# -ge 2 ] || { echo "usage: $0 CORPUS OUT_DIR [EPOCHS]" >&2; exit 2; }
@@ -41,6 +41,7 @@ common=(--set "data.corpus=[$out/train.txt]" --set data.cache_dir="$out/cache" -
 run() {  # NAME BACKEND TYPE LOSS [more --set ...]
   local name=$1 backend=$2 type=$3 loss=$4
   shift 4
+  [[ $name =~ ${ONLY:-.} ]] || return 0
   echo "== $name" >&2
   timeout 3600 "$bin" train configs/template.yaml "${common[@]}" --set train.backend="$backend" \
     --set model.type="$type" --set model.loss="$loss" --set output.path="$out/$name.bin" "$@" \
@@ -62,6 +63,7 @@ done
 if [ -n "${GENSIM_PYTHON:-}" ]; then
   for sg in 1 0; do
     name=$([ $sg = 1 ] && echo skipgram || echo cbow)-gensim-hs
+    [[ $name =~ ${ONLY:-.} ]] || continue
     echo "== $name" >&2
     timeout 3600 "$GENSIM_PYTHON" - "$out/train.txt" "$out/$name.bin" "$sg" "$epochs" > "$out/$name.gensim.json" <<'EOF'
 import json, sys, time
