@@ -9,6 +9,7 @@
 
 #include "cpu/cpu_step.h"
 #include "math/output_loss.h"
+#include "step_cases.h"
 
 namespace gemmvec {
 namespace {
@@ -126,15 +127,7 @@ TEST(Nce, LearnsSelfNormalisedScoresWhereNegDoesNot) {
 // of one pair with K = k must give the same rows.
 TEST(NegativeSampling, OnePairStepIsTensorFlowsNegTrain) {
   const uint32_t V = 30, d = 16, k = 6;
-  std::mt19937 rng(3);
-  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-  Embeddings m;
-  m.rows = V;
-  m.dim = d;
-  m.in.resize(size_t(V) * d);
-  m.out.resize(size_t(V) * d);
-  for (float& x : m.in) x = u(rng);
-  for (float& x : m.out) x = u(rng);
+  Embeddings m = test::random_embeddings(V, d, 3);
   const uint32_t example = 4, label = 9;
   const std::vector<uint32_t> samples{1, 2, 17, 21, 25, 29};
   const double lr = 0.1;
