@@ -46,6 +46,17 @@ def test_vectors_share_the_models_memory(model, tmp_path):
     assert model.vectors.__array_interface__["data"][0] == a.__array_interface__["data"][0]
 
 
+def assert_same_neighbours(ours, theirs, tol=1e-5):
+    """The same neighbours with the same cosines; two words whose cosines tie within float
+    rounding may come in either order (this small model has such ties)."""
+    assert len(ours) == len(theirs)
+    np.testing.assert_allclose([c for _, c in theirs], [c for _, c in ours], atol=tol)
+    last = min(ours[-1][1], theirs[-1][1])
+    assert {w for w, c in ours if c > last + tol} == {w for w, c in theirs if c > last + tol}
+    for (a, ca), (b, cb) in zip(ours, theirs):
+        assert a == b or abs(ca - cb) <= tol, (ours, theirs)
+
+
 def test_most_similar_by_word_and_by_vector(model):
     by_word = model.most_similar("france", topn=8)
     assert len(by_word) == 8 and "france" not in [w for w, _ in by_word]
@@ -53,7 +64,7 @@ def test_most_similar_by_word_and_by_vector(model):
     assert cosines == sorted(cosines, reverse=True) and -1 <= cosines[-1] <= cosines[0] <= 1
     by_vector = model.most_similar(model["france"], topn=9)
     assert by_vector[0][0] == "france" and by_vector[0][1] == pytest.approx(1, abs=1e-5)
-    assert [w for w, _ in by_vector[1:]] == [w for w, _ in by_word]
+    assert_same_neighbours(by_vector[1:], by_word)
     assert all(model.index(w) < 100 for w, _ in model.most_similar("france", topn=5, restrict_vocab=100))
 
 
@@ -96,5 +107,4 @@ def test_to_gensim_gives_the_same_neighbours(model):
     for word in ("king", "france", "music", "war"):
         ours = model.most_similar(word, topn=10)
         theirs = kv.most_similar(word, topn=10)
-        assert [w for w, _ in theirs] == [w for w, _ in ours]
-        np.testing.assert_allclose([c for _, c in theirs], [c for _, c in ours], atol=1e-5)
+        assert_same_neighbours(ours, theirs)
