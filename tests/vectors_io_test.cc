@@ -191,6 +191,28 @@ TEST_F(VectorsIoTest, ReadsBinaryWhoseFloatBytesLookLikeText) {
   EXPECT_EQ(r.data[1], 3.0f);
 }
 
+TEST_F(VectorsIoTest, FileThatReadsWholeInBothFormatsTakesItsNamesFormat) {
+  // Every float's bytes are "0.50": each binary row is also a valid text row "w 0.50".
+  float digits;
+  std::memcpy(&digits, "0.50", 4);
+  const std::string bytes = append_float("2 1\nw ", digits) + "\n" + append_float("v ", digits) + "\n";
+  for (const std::string name : {"a.bin", "a.txt", "a.vec", "a"}) write_raw(path(name), bytes);
+  const WordVectors bin = load_word2vec(path("a.bin"));
+  ASSERT_EQ(bin.data.size(), 2u);
+  EXPECT_EQ(std::memcmp(&bin.data[1], "0.50", 4), 0);
+  for (const std::string name : {"a.txt", "a.vec", "a"}) {
+    const WordVectors text = load_word2vec(path(name));
+    EXPECT_EQ(text.words, (std::vector<std::string>{"w", "v"})) << name;
+    EXPECT_EQ(text.data, (std::vector<float>{0.5f, 0.5f})) << name;
+  }
+  // A binary copy reads back bit for bit.
+  save_word2vec_binary(path("copy.bin"), bin);
+  EXPECT_EQ(load_word2vec(path("copy.bin")).data, bin.data);
+  // A name only breaks ties: a text file called .bin (which is not also whole binary) reads as text.
+  write_raw(path("t.bin"), "1 2\nw 0.250000 -1.000000 \n");
+  EXPECT_EQ(load_word2vec(path("t.bin")).data, (std::vector<float>{0.25f, -1.0f}));
+}
+
 TEST_F(VectorsIoTest, ReadsLooseText) {
   // Tabs, CRLF, no trailing space, no final newline, a '+' sign and an exponent.
   write_raw(path("l.txt"), "2 3\r\nfoo\t1 +2.5 -3e-1\r\nbar 0.5 0.25 1E2");

@@ -21,8 +21,9 @@ struct WordVectors {
 // through to its target, a device or FIFO (/dev/null) in place.
 void save_word2vec_binary(const std::string& path, const WordVectors& v);
 void save_word2vec_text(const std::string& path, const WordVectors& v);
-// Detects the format (binary or text) from the content; throws InputError naming the file on
-// truncated or malformed input.
+// Detects the format (binary or text) from the content. A file that reads whole in both (a
+// binary row's float bytes can all be digits) takes the format its name gives: .bin binary,
+// .txt or .vec text. Throws InputError naming the file on truncated or malformed input.
 WordVectors load_word2vec(const std::string& path);
 
 }  // namespace gemmvec

@@ -286,33 +286,26 @@ void read_text(Reader& in, const Header& h, WordVectors& out) {
   }
 }
 
-// Parses the header and rows; errors are completed with the fix by load_word2vec.
-WordVectors read_vectors(Reader& in) {
+// Reads the rows after the header (at offset `body`) in one format, then checks that only
+// whitespace follows them.
+WordVectors read_rows(Reader& in, const Header& h, long body, bool text) {
   const std::string& path = in.path();
-  const Header h = read_header(in);
+  if (std::fseek(in.file(), body, SEEK_SET) != 0) {
+    const int err = errno;
+    throw InputError(fmt::format("{}: cannot seek (word vectors must be a regular file): {}", path, errno_text(err)));
+  }
   WordVectors out;
   out.dim = static_cast<uint32_t>(h.dim);
-  if (h.words == 0) return out;
-
   // Reserve only what the file can hold, so a corrupt header cannot ask for terabytes.
   uint64_t reserve = h.words * h.dim;
   if (in.size() > 0) reserve = std::min<uint64_t>(reserve, in.size() / sizeof(float) + h.dim);
   out.data.reserve(reserve);
   out.words.reserve(std::min<uint64_t>(h.words, in.size() > 0 ? in.size() / (h.dim + 1) + 1 : h.words));
-
-  const long body = std::ftell(in.file());
-  const bool text = first_row_is_text(in, h.dim);
-  if (body < 0 || std::fseek(in.file(), body, SEEK_SET) != 0) {
-    const int err = errno;
-    throw InputError(fmt::format("{}: cannot seek (word vectors must be a regular file): {}", path, errno_text(err)));
-  }
   if (text) {
     read_text(in, h, out);
   } else {
     read_binary(in, h, out);
   }
-
-  // Only whitespace may follow the announced rows.
   int c;
   while ((c = getc_unlocked(in.file())) != EOF && is_space(static_cast<char>(c))) {
   }
@@ -321,6 +314,42 @@ WordVectors read_vectors(Reader& in) {
     throw InputError(fmt::format("{}: data after the {} rows the header announces (wrong header?)", path, h.words));
   }
   return out;
+}
+
+// The format the file name promises: 1 text (.txt, .vec), 0 binary (.bin), -1 none.
+int format_named(const std::string& path) {
+  const auto ends = [&](std::string_view ext) {
+    return path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+  };
+  if (ends(".txt") || ends(".vec")) return 1;
+  if (ends(".bin")) return 0;
+  return -1;
+}
+
+// Parses the header and rows; errors are completed with the fix by load_word2vec.
+WordVectors read_vectors(Reader& in) {
+  const Header h = read_header(in);
+  if (h.words == 0) {
+    WordVectors out;
+    out.dim = static_cast<uint32_t>(h.dim);
+    return out;
+  }
+  const long body = std::ftell(in.file());
+  if (body < 0) {
+    const int err = errno;
+    throw InputError(fmt::format("{}: cannot seek (word vectors must be a regular file): {}", in.path(), errno_text(err)));
+  }
+  const bool text = first_row_is_text(in, h.dim);
+  // A binary row whose float bytes are all digits reads as text too. When the content and the
+  // name disagree, the name wins if the whole file reads in its format.
+  const int named = format_named(in.path());
+  if (named >= 0 && (named == 1) != text) {
+    try {
+      return read_rows(in, h, body, named == 1);
+    } catch (const InputError&) {
+    }
+  }
+  return read_rows(in, h, body, text);
 }
 
 }  // namespace
