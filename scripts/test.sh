@@ -5,5 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+# The gensim interop tests in ctest run with the venv's Python, which has gensim.
+bash scripts/python-env.sh
+export GEMMVEC_TEST_PYTHON="$PWD/build-python/venv/bin/python"
 (cd build && ctest --no-tests=error --output-on-failure -j"$(nproc)" "$@")
 bash scripts/test-python.sh

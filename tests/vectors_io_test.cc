@@ -20,6 +20,7 @@
 #include "gemmvec/config.h"
 #include "base/atomic_file.h"
 #include "gemmvec/vectors_io.h"
+#include "gensim_python.h"
 #include "test_files.h"
 
 namespace gemmvec {
@@ -345,9 +346,7 @@ std::string run(const std::string& cmd, int* status) {
 }
 
 TEST_F(VectorsIoTest, GensimReadsBothFormats) {
-  if (std::system("/usr/bin/python3 -c 'import gensim' >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "gensim is not importable by /usr/bin/python3 (apt install python3-gensim)";
-  }
+  GEMMVEC_NEED_GENSIM();
   WordVectors v = random_vectors(20, 7, 5);
   save_word2vec_binary(path("v.bin"), v);
   save_word2vec_text(path("v.txt"), v);
@@ -361,7 +360,7 @@ TEST_F(VectorsIoTest, GensimReadsBothFormats) {
       "          ' '.join(repr(float(x)) for x in kv['na\\u00efve']))\n";
   write_raw(path("check.py"), script);
   int status = 0;
-  const std::string out = run("/usr/bin/python3 '" + path("check.py") + "' '" + path("v.bin") + "' '" +
+  const std::string out = run("'" + test::gensim_python() + "' '" + path("check.py") + "' '" + path("v.bin") + "' '" +
                                   path("v.txt") + "' 2>&1",
                               &status);
   ASSERT_EQ(status, 0) << out;
@@ -390,9 +389,7 @@ TEST_F(VectorsIoTest, GensimReadsBothFormats) {
 }
 
 TEST_F(VectorsIoTest, ReadsGensimWrittenFiles) {
-  if (std::system("/usr/bin/python3 -c 'import gensim' >/dev/null 2>&1") != 0) {
-    GTEST_SKIP() << "gensim is not importable by /usr/bin/python3 (apt install python3-gensim)";
-  }
+  GEMMVEC_NEED_GENSIM();
   const std::string script =
       "import sys, numpy as np\n"
       "from gensim.models import KeyedVectors as K\n"
@@ -403,7 +400,7 @@ TEST_F(VectorsIoTest, ReadsGensimWrittenFiles) {
   write_raw(path("make.py"), script);
   int status = 0;
   const std::string out =
-      run("/usr/bin/python3 '" + path("make.py") + "' '" + path("g.bin") + "' '" + path("g.txt") + "' 2>&1", &status);
+      run("'" + test::gensim_python() + "' '" + path("make.py") + "' '" + path("g.bin") + "' '" + path("g.txt") + "' 2>&1", &status);
   ASSERT_EQ(status, 0) << out;
   const std::vector<float> want = {1, 2, 3, -0.5f, 0.25f, 8, 0, 1e-3f, -7};
   for (const char* name : {"g.bin", "g.txt"}) {

@@ -2,6 +2,8 @@
 files, gensim."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -101,6 +103,8 @@ def test_load_errors(tmp_path):
 
 
 def test_to_gensim_gives_the_same_neighbours(model):
+    if os.environ.get("GEMMVEC_REQUIRE_GENSIM") == "1":
+        import gensim  # noqa: F401  (CI: the interop test must run, not skip)
     pytest.importorskip("gensim", reason="gensim is not installed (pip install gensim): to_gensim() not tested")
     kv = model.to_gensim()
     assert kv.index_to_key == model.words and np.shares_memory(kv.vectors, model.vectors)
