@@ -1,11 +1,9 @@
 // gemmvec: what pipeline.inl needs from the machine, for the host build: memory is host memory,
-// Thrust runs its sequential host system, the batched GEMM is a loop of cblas_sgemm.
+// Thrust runs its sequential host system, the batched GEMM is a loop of BLAS sgemm calls.
 #pragma once
 #ifndef GV_PIPELINE_NS
 #error "define GV_PIPELINE_NS before including platform_host.h"
 #endif
-#include <cblas.h>
-
 #include <cstring>
 #include <memory>
 #include <new>
@@ -14,6 +12,7 @@
 
 #include <thrust/system/cpp/execution_policy.h>
 
+#include "base/blas.h"
 #include "math/hostdevice.h"
 #include "train/train_plan.h"
 #include "pipeline.h"
@@ -71,10 +70,9 @@ class Context {
   // Row-major C_i = op(A_i) op(B_i) + beta C_i for i < count; C_i is M x N, the inner size K.
   void gemm_batched(Op ta, Op tb, int m, int n, int k, float* const* a, int lda,
                     float* const* b, int ldb, float beta, float* const* c, int ldc, size_t count) {
-    const auto cta = ta == Op::kT ? CblasTrans : CblasNoTrans;
-    const auto ctb = tb == Op::kT ? CblasTrans : CblasNoTrans;
-    for (size_t i = 0; i < count; ++i)
-      cblas_sgemm(CblasRowMajor, cta, ctb, m, n, k, 1.0f, a[i], lda, b[i], ldb, beta, c[i], ldc);
+    const auto bta = ta == Op::kT ? blas::Op::kT : blas::Op::kN;
+    const auto btb = tb == Op::kT ? blas::Op::kT : blas::Op::kN;
+    for (size_t i = 0; i < count; ++i) blas::sgemm(bta, btb, m, n, k, 1.0f, a[i], lda, b[i], ldb, beta, c[i], ldc);
   }
 };
 

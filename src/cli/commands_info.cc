@@ -1,5 +1,4 @@
 // gemmvec CLI: `init` (the config template) and `info` (version, backends, GPU, BLAS, build).
-#include <cblas.h>
 
 #include <string>
 #include <thread>
@@ -7,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "base/blas.h"
 #include "commands.h"
 #include "run/backends.h"
 #include "gemmvec/config.h"
@@ -69,7 +69,7 @@ int cmd_info(const std::vector<std::string>& argv) {
   fmt::print("gemmvec   {}\n", version());
   fmt::print("backends  cpu, cuda-host{}\n", cuda_built() ? ", cuda" : "");
   fmt::print("cuda      {}\n", reason.empty() ? "a usable device is present (train.backend: auto picks cuda)" : reason);
-  fmt::print("blas      {} ({} threads)\n", openblas_get_config(), openblas_get_num_threads());
+  fmt::print("blas      {}\n", blas::describe());
   fmt::print("cpu       {} hardware threads\n", std::thread::hardware_concurrency());
   fmt::print("compiler  {}\n", compiler());
   fmt::print("build     {}\n", build_type());

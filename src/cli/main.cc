@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/blas.h"
 #include "base/parse_number.h"
 #include "commands.h"
 #include "gemmvec/config.h"
@@ -164,6 +165,14 @@ int dispatch(const std::vector<std::string>& args) {
 
 }  // namespace
 }  // namespace gemmvec::cli
+
+// Before any shared library's constructor (the executable's .preinit_array): OpenBLAS reads its
+// thread count when it is loaded and starts its threads then (base/blas.h says why it matters).
+extern "C" void gemmvec_preinit(int, char** argv, char** envp) {
+  gemmvec::blas::limit_threads_to_address_space(argv, envp);
+}
+__attribute__((section(".preinit_array"), used)) static void (*const gemmvec_preinit_entry)(int, char**, char**) =
+    gemmvec_preinit;
 
 int main(int argc, char** argv) {
   try {

@@ -1,7 +1,6 @@
 // gemmvec: intrinsic evaluation: analogies (3CosAdd, batched GEMMs), similarity (Spearman), neighbours.
 #include "gemmvec/evaluation.h"
 
-#include <cblas.h>
 
 #include <algorithm>
 #include <cctype>
@@ -16,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "base/blas.h"
 #include "eval/score_tiles.h"
 #include "gemmvec/errors.h"
 
@@ -144,8 +144,8 @@ std::vector<std::pair<std::string, float>> VectorIndex::nearest(const std::vecto
   for (float x : query) qn2 += double{x} * x;
   const float scale = qn2 > 0 ? static_cast<float>(1.0 / std::sqrt(qn2)) : 0.0f;
   std::vector<float> scores(rows);  // (rows): cosine with every row
-  cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(rows), static_cast<int>(dim_), scale, unit_.data(),
-              static_cast<int>(dim_), query.data(), 1, 0.0f, scores.data(), 1);
+  blas::sgemv(static_cast<int>(rows), static_cast<int>(dim_), scale, unit_.data(), static_cast<int>(dim_), query.data(),
+              0.0f, scores.data());
   std::vector<char> skip(rows, 0);
   for (int64_t id : exclude) {
     if (id >= 0 && static_cast<size_t>(id) < rows) skip[id] = 1;

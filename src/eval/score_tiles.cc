@@ -1,9 +1,9 @@
-// gemmvec: scores of a query block against a matrix, tile by tile (cblas_sgemm).
+// gemmvec: scores of a query block against a matrix, tile by tile (one sgemm a tile).
 #include "eval/score_tiles.h"
 
-#include <cblas.h>
-
 #include <algorithm>
+
+#include "base/blas.h"
 
 namespace gemmvec {
 
@@ -13,9 +13,9 @@ void for_each_score_tile(const float* queries, size_t nq, const float* rows, siz
   if (tile.size() < nq * std::min(tile_rows, n_rows)) tile.resize(nq * std::min(tile_rows, n_rows));
   for (size_t v0 = 0; v0 < n_rows; v0 += tile_rows) {
     const size_t nv = std::min(tile_rows, n_rows - v0);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(nq), static_cast<int>(nv),
-                static_cast<int>(dim), 1.0f, queries, static_cast<int>(dim), rows + v0 * dim, static_cast<int>(dim),
-                0.0f, tile.data(), static_cast<int>(nv));
+    blas::sgemm(blas::Op::kN, blas::Op::kT, static_cast<int>(nq), static_cast<int>(nv), static_cast<int>(dim), 1.0f,
+                queries, static_cast<int>(dim), rows + v0 * dim, static_cast<int>(dim), 0.0f, tile.data(),
+                static_cast<int>(nv));
     fn(v0, nv, tile.data());
   }
 }
