@@ -19,100 +19,10 @@
 #include "gemmvec/config.h"
 #include "base/memory_budget.h"
 #include "gemmvec/vectors_io.h"
-#include "run_gemmvec.h"
-#include "test_files.h"
-#include "tiny_run.h"
-
-// Sanitizers reserve terabytes of address space: no child under RLIMIT_AS with them.
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define GEMMVEC_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define GEMMVEC_SANITIZED 1
-#endif
-#endif
+#include "bad_input_fixture.h"
 
 namespace gemmvec::test {
 namespace {
-
-constexpr int kOk = 0, kBadInput = 1, kUsage = 2, kResource = 3;
-
-using test::sentences;
-constexpr const char* kConfig = test::kTinyRunConfig;
-
-class BadInput : public ::testing::Test {
- public:
-  void SetUp() override { write_file(dir_.file("train.yaml"), kConfig); }
-
-  std::string file(const std::string& name) const { return dir_.file(name); }
-  // `gemmvec train train.yaml --quiet --set ...`
-  RunResult train(std::vector<std::string> sets, const RunOptions& opt = {}) const {
-    std::vector<std::string> args{"train", "train.yaml", "--quiet"};
-    for (std::string& s : sets) args.insert(args.end(), {"--set", s});
-    return run_gemmvec(dir_.path().string(), args, opt);
-  }
-  RunResult gemmvec(const std::vector<std::string>& args) const { return run_gemmvec(dir_.path().string(), args); }
-  // A prepared corpus: PREFIX.vocab and PREFIX.tokens.
-  void prepare(const std::string& prefix) const {
-    write_file(file("prep.txt"), sentences(40));
-    const RunResult r = gemmvec({"prepare", "prep.txt", "--out", prefix});
-    ASSERT_EQ(r.code, kOk) << r.err;
-  }
-
-  // Leftovers of a failed run: the outputs (as regular files: a link a test planted there is
-  // not one, and a link the run replaced by a file is), and any temporary file anywhere in the
-  // folder (NAME.tmp.XXXXXX).
-  std::vector<std::string> leftovers() const {
-    std::vector<std::string> out;
-    for (const char* name : {"out.bin", "out.bin.yaml", "out.bin.json", "out.txt"})
-      if (fs::is_regular_file(fs::symlink_status(file(name)))) out.push_back(name);
-    for (const auto& e : fs::recursive_directory_iterator(dir_.path())) {
-      const std::string name = e.path().filename().string();
-      if (name.find(".tmp") != std::string::npos || name.find(".prune") != std::string::npos)
-        out.push_back(e.path().string());
-    }
-    return out;
-  }
-  // The temporaries of `name` (NAME.tmp.XXXXXX) in the folder.
-  std::vector<std::string> temporaries(const std::string& name) const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(dir_.path()))
-      if (e.path().filename().string().rfind(name + ".tmp.", 0) == 0) out.push_back(e.path().string());
-    return out;
-  }
-
-  TempDir dir_;
-};
-
-enum class Lines { kOne, kLast };  // stderr is only the error, or the error ends what was printed
-
-// The run failed as documented: `code`, no signal, the error on one line starting "gemmvec: "
-// and holding every needle; nothing left behind.
-void expect_error(const BadInput& t, const RunResult& r, int code, const std::vector<std::string>& needles,
-                  Lines lines = Lines::kOne) {
-  EXPECT_EQ(r.signal, 0) << "crashed: " << strsignal(r.signal) << "\n" << r.err;
-  EXPECT_EQ(r.code, code) << r.err;
-  ASSERT_FALSE(r.err.empty());
-  EXPECT_EQ(r.err.back(), '\n') << r.err;
-  const std::string body = r.err.substr(0, r.err.size() - 1);
-  if (lines == Lines::kOne) EXPECT_EQ(body.find('\n'), std::string::npos) << "more than one line:\n" << r.err;
-  const std::string line = body.substr(body.rfind('\n') == std::string::npos ? 0 : body.rfind('\n') + 1);
-  EXPECT_EQ(line.rfind("gemmvec: ", 0), 0u) << line;
-  for (const std::string& n : needles) EXPECT_NE(line.find(n), std::string::npos) << "'" << n << "' not in: " << line;
-  EXPECT_EQ(t.leftovers(), std::vector<std::string>{});
-}
-
-// The run trained, and its warning line counts the changes.
-void expect_trained_with_warning(const BadInput& t, const RunResult& r, const std::vector<std::string>& counts) {
-  ASSERT_EQ(r.code, kOk) << r.err;
-  const std::string tag = "gemmvec: warning: corpus read with changes: ";
-  const size_t at = r.err.find(tag);
-  ASSERT_NE(at, std::string::npos) << r.err;
-  const std::string line = r.err.substr(at, r.err.find('\n', at) - at);
-  for (const std::string& c : counts) EXPECT_NE(line.find(c), std::string::npos) << "'" << c << "' not in: " << line;
-  EXPECT_EQ(r.err.find(tag, at + 1), std::string::npos) << "two warnings:\n" << r.err;
-  EXPECT_NO_THROW(load_word2vec(t.file("out.bin")));
-}
 
 bool has_word(const WordVectors& v, const std::string& w) {
   return std::find(v.words.begin(), v.words.end(), w) != v.words.end();
@@ -216,40 +126,11 @@ TEST_F(BadInput, GigabyteLineFromFifo) {
   const std::string fifo = file("corpus.txt");
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0) << std::strerror(errno);
   constexpr int kBlocks = 1024;
-  std::string block = "alpha beta gamma " + std::string((size_t{1} << 20) - 18, 'z') + " ";
-  std::atomic<bool> stop{false};
-  std::atomic<uint64_t> written{0};
-  struct sigaction ignore = {}, old = {};
-  ignore.sa_handler = SIG_IGN;
-  ::sigaction(SIGPIPE, &ignore, &old);  // if gemmvec stops reading, write fails with EPIPE
-  std::thread writer([&] {
-    int fd = -1;
-    while (fd < 0 && !stop) {  // non-blocking open: fails until the reader has opened its end
-      fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
-      if (fd < 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    if (fd < 0) return;
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    for (int i = 0; i < kBlocks && !stop; ++i) {
-      for (size_t at = 0; at < block.size();) {
-        const ssize_t n = ::write(fd, block.data() + at, block.size() - at);
-        if (n <= 0) {
-          if (n < 0 && errno == EINTR) continue;
-          ::close(fd);
-          return;
-        }
-        at += static_cast<size_t>(n);
-        written += static_cast<uint64_t>(n);
-      }
-    }
-    ::close(fd);
-  });
+  const std::string block = "alpha beta gamma " + std::string((size_t{1} << 20) - 18, 'z') + " ";
+  FifoWriter writer(fifo, block, kBlocks);
   Child child(dir_.path().string(), {"train", "train.yaml", "--quiet"});
   const RunResult r = child.wait();
-  stop = true;
-  writer.join();
-  ::sigaction(SIGPIPE, &old, nullptr);
-  EXPECT_EQ(written.load(), uint64_t{kBlocks} * block.size());
+  EXPECT_EQ(writer.finish(), uint64_t{kBlocks} * block.size());
   EXPECT_LT(r.max_rss_kb, 300 << 10) << "the line was held in memory";
   expect_trained_with_warning(*this, r,
                               {"1024 tokens longer than 100 bytes cut", "1 line longer than 1000 tokens split"});
@@ -438,19 +319,6 @@ TEST_F(BadInput, DimOrVocabTooLargeForMemory) {
                 "lower model.dim, or shrink the vocab with vocab.max_size or a higher vocab.min_count"},
                Lines::kLast);
 #endif
-}
-
-// A full disk: the output is a link to /dev/full, which the writers follow and write in place
-// (a device is never replaced by a rename), so every write fails with ENOSPC. (The temporaries
-// have unique names and are never opened through a link, so one cannot be planted there.)
-void point_at_dev_full(const std::string& path) {
-  ASSERT_EQ(::symlink("/dev/full", path.c_str()), 0) << path << ": " << std::strerror(errno);
-}
-
-// The link is still there, still pointing at /dev/full: the run did not replace it.
-void expect_still_dev_full(const std::string& path) {
-  EXPECT_TRUE(fs::is_symlink(fs::symlink_status(path))) << path;
-  EXPECT_TRUE(fs::is_character_file(path)) << path;
 }
 
 TEST_F(BadInput, DiskFullWritingVectors) {

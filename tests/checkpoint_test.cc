@@ -4,12 +4,15 @@
 #include <sys/stat.h>
 
 #include <chrono>
+#include <cstring>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <random>
 #include <sstream>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
@@ -94,6 +97,23 @@ TEST(Checkpoint, TruncatedOrCorruptFilesAreRefused) {
   EXPECT_NE(test::error_of([&] { load_checkpoint(dir.file("missing.ckpt")); }).find("--resume"),
             std::string::npos);
   EXPECT_NE(test::error_of([&] { load_checkpoint(dir.path().string()); }).find(dir.path().string()), std::string::npos);
+}
+
+// A checkpoint of another format version (the 4 bytes after the 8-byte magic) is refused with
+// the documented line, before anything else of it is read.
+TEST(Checkpoint, AnotherVersionIsRefusedNamingBoth) {
+  test::TempDir dir;
+  const std::string path = dir.file("old.ckpt");
+  save_checkpoint(path, small_checkpoint());
+  std::string bytes = test::read_file(path);
+  uint32_t version;
+  std::memcpy(&version, bytes.data() + 8, sizeof version);
+  const uint32_t older = version - 1;
+  std::memcpy(bytes.data() + 8, &older, sizeof older);
+  test::write_file(path, bytes);
+  EXPECT_EQ(test::error_of([&] { load_checkpoint(path); }),
+            fmt::format("{}: checkpoint version {} is not {} (resume it with the gemmvec that wrote it)", path, older,
+                        version));
 }
 
 TEST(Checkpoint, PeriodicCheckpointsChangeNothingCpu) {
@@ -187,6 +207,12 @@ void stop_with_sigterm(const test::TempDir& dir, size_t lines = 12000) {
   const test::RunResult r = child.wait();
   ASSERT_EQ(r.code, 143) << r.err;
   ASSERT_TRUE(fs::exists(dir.file("saved/run.ckpt"))) << r.err;
+  // docs/errors.md's line, whole.
+  const std::string line = r.err.substr(r.err.rfind("gemmvec: "));
+  EXPECT_EQ(line.rfind("gemmvec: stopped by signal 15 at epoch ", 0), 0u) << r.err;
+  EXPECT_NE(line.find(": checkpoint written to saved/run.ckpt (resume with: gemmvec train --resume saved/run.ckpt)\n"),
+            std::string::npos)
+      << r.err;
 }
 
 // The checkpoint records absolute paths: resumed from another folder, the run reads the corpus

@@ -9,7 +9,8 @@
 
 namespace gemmvec {
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// GEMMVEC_NO_CLONES builds only the default (tests/: the step tests run that path too).
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GEMMVEC_NO_CLONES)
 #define GV_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define GV_CLONES
