@@ -1,9 +1,9 @@
 // gemmvec tests: outputs never destroy what they should not. An output that is an input (the
-// corpus, the config, a prepared corpus) is refused before any work; a link planted at a
-// temporary's name is never followed; concurrent writers leave one whole file; /dev/null and
-// FIFOs are written in place with nothing created beside them; a link is written through; a
-// read-only output folder fails in the first second. Through the gemmvec binary where a user
-// would meet it, through write_file_atomic for the writer itself.
+// corpus, the config, a prepared corpus) or another output is refused before any work; a link
+// planted at a temporary's name is never followed; concurrent writers leave one whole file;
+// /dev/null and FIFOs are written in place with nothing created beside them; a link is written
+// through; a read-only output folder fails in the first second. Through the gemmvec binary where
+// a user would meet it, through write_file_atomic for the writer itself.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -106,6 +106,26 @@ TEST_F(OutputSafety, OutputOntoTheOtherInputsIsRefused) {
   expect_refused(train({"data.corpus=[]", "data.tokens=p", "output.vocab=p.vocab"}), {"output.vocab (p.vocab)", "data.tokens (p.vocab)"});
   expect_refused(train({"data.corpus=[]", "data.tokens=p", "output.path=p.tokens"}), {"data.tokens (p.tokens)"});
   EXPECT_EQ(read_file(file("p.tokens")), tokens);
+}
+
+// ---- two outputs that are one file ---------------------------------------------------------
+
+// The later write would replace the earlier: refused before any work, naming both keys.
+TEST_F(OutputSafety, TwoOutputsOnOneFileAreRefused) {
+  expect_refused(train({"output.vocab=v.txt", "output.metrics=v.txt"}), {"output.metrics (v.txt)", "output.vocab (v.txt)"});
+  expect_refused(train({"output.vocab=v.txt", "vocab.save=v.txt"}), {"vocab.save (v.txt)", "output.vocab (v.txt)"});
+  expect_refused(train({"output.format=both", "output.vocab=out.txt"}),
+                 {"output.vocab (out.txt)", "output.path's .txt copy (out.txt)"});
+  expect_refused(train({"output.checkpoint=out.bin"}), {"output.checkpoint (out.bin)", "output.path (out.bin)"});
+  expect_refused(train({"output.metrics=out.bin.json"}), {"output.metrics (out.bin.json)", "output.path's report"});
+  // An existing file reached through a link, or spelled another way.
+  write_file(file("v.txt"), "old\n");
+  ASSERT_EQ(::symlink("v.txt", file("v-link.txt").c_str()), 0);
+  expect_refused(train({"output.vocab=v.txt", "output.metrics=v-link.txt"}), {"output.metrics (v-link.txt)", "output.vocab"});
+  fs::create_directories(file("sub"));
+  expect_refused(train({"output.vocab=sub/../w.txt", "vocab.save=w.txt"}), {"vocab.save (w.txt)", "output.vocab"});
+  EXPECT_EQ(read_file(file("v.txt")), "old\n");
+  EXPECT_FALSE(fs::exists(file("out.bin")));
 }
 
 // output.save_output writes the output layer beside the vectors (vectors.out.bin), in the same

@@ -1,5 +1,6 @@
 // gemmvec: the inputs and outputs of a run, and the checks that keep an output off an input and
-// find an unwritable folder in the first second rather than after hours of training.
+// off another output, and find an unwritable folder in the first second rather than after hours
+// of training.
 #include "run/output_paths.h"
 
 #include <sys/stat.h>
@@ -134,11 +135,16 @@ void check_input_files(const std::vector<KeyedPath>& inputs) {
 }
 
 void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<KeyedPath>& outputs) {
+  const auto refuse_same = [](const KeyedPath& out, const KeyedPath& other) {
+    if (same_file(out.path, other.path))
+      throw UsageError(fmt::format("{} ({}) is the same file as {} ({}): choose another output", out.key, out.path,
+                                   other.key, other.path));
+  };
   for (const KeyedPath& out : outputs)
-    for (const KeyedPath& in : inputs)
-      if (same_file(out.path, in.path))
-        throw UsageError(fmt::format("{} ({}) is the same file as {} ({}): choose another output", out.key, out.path,
-                                     in.key, in.path));
+    for (const KeyedPath& in : inputs) refuse_same(out, in);
+  // Two outputs written to one file: the later write would replace the earlier.
+  for (size_t i = 0; i < outputs.size(); ++i)
+    for (size_t j = 0; j < i; ++j) refuse_same(outputs[i], outputs[j]);
   for (const KeyedPath& out : outputs) check_writable(out);
 }
 
