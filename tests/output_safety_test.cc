@@ -2,8 +2,8 @@
 // corpus, the config, a prepared corpus) or another output is refused before any work; a link
 // planted at a temporary's name is never followed; concurrent writers leave one whole file;
 // /dev/null and FIFOs are written in place with nothing created beside them; a link is written
-// through; a read-only output folder fails in the first second. Through the gemmvec binary where
-// a user would meet it, through write_file_atomic for the writer itself.
+// through; a read-only output or cache folder fails in the first second. Through the gemmvec
+// binary where a user would meet it, through write_file_atomic for the writer itself.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -368,7 +368,8 @@ TEST_F(OutputSafety, ReadOnlyOutputFolderFailsFast) {
   RunOptions nobody;
   nobody.uid = kNobody;
   for (const std::vector<std::string>& sets : std::vector<std::vector<std::string>>{
-           {"output.path=ro/out.bin"}, {"output.vocab=ro/v.txt"}, {"output.metrics=ro/sub/m.jsonl"}}) {
+           {"output.path=ro/out.bin"}, {"output.vocab=ro/v.txt"}, {"output.metrics=ro/sub/m.jsonl"},
+           {"data.cache_dir=ro/cache"}, {"data.cache_dir=ro"}}) {
     std::vector<std::string> all{"data.corpus=[big.txt]", "model.dim=100", "train.epochs=5"};
     all.insert(all.end(), sets.begin(), sets.end());
     const auto t0 = std::chrono::steady_clock::now();
@@ -383,6 +384,17 @@ TEST_F(OutputSafety, ReadOnlyOutputFolderFailsFast) {
     EXPECT_NE(r.err.find("ro"), std::string::npos) << r.err;
   }
   EXPECT_TRUE(fs::is_empty(file("ro")));
+}
+
+// The token cache folder is checked with the outputs: one that cannot be created (a file is in
+// the way; as nobody, a read-only folder is checked above) fails before the corpus is read.
+TEST_F(OutputSafety, CacheFolderThatCannotBeCreatedFailsFast) {
+  const RunResult r = train({"data.cache_dir=corpus.txt/cache"});
+  EXPECT_EQ(r.code, kBadInput) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line:\n" << r.err;
+  EXPECT_EQ(r.err.rfind("gemmvec: data.cache_dir: cannot create the folder corpus.txt/cache", 0), 0u) << r.err;
+  EXPECT_FALSE(fs::exists(file("out.bin")));
+  EXPECT_EQ(read_file(file("corpus.txt")), corpus_);
 }
 
 }  // namespace

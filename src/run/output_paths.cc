@@ -45,8 +45,21 @@ bool same_file(const std::string& output, const std::string& input) {
   return !out_exists && !in_exists && resolved(output) == resolved(input);
 }
 
-// Creates the folder an output is written into and checks it can be written, so a read-only
-// folder is found before the corpus is read, not when the vectors are written.
+// Creates `dir` and checks a file can be created in it (W_OK and X_OK: a temporary is created
+// there and renamed onto the output), so a read-only folder is found before the corpus is read,
+// not when `what` is written. Errors name the key and the folder.
+void check_folder(const std::string& key, const std::string& dir, const std::string& what) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw InputError(fmt::format("{}: cannot create the folder {} for {}: {} (check the path and its permissions)",
+                                 key, dir, what, ec.message()));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw InputError(fmt::format("{}: the folder {} is not writable ({}), so {} cannot be written there (check its "
+                                 "permissions or write elsewhere)", key, dir, std::strerror(errno), what));
+}
+
+// The folder an output is written into exists (or is created) and can be written.
 void check_writable(const KeyedPath& out) {
   const OutputTarget target = resolve_output(out.path);
   if (target.in_place) {  // a device or FIFO, written where it is
@@ -58,15 +71,7 @@ void check_writable(const KeyedPath& out) {
   std::error_code ec;
   if (fs::is_directory(target.path, ec))
     throw InputError(fmt::format("{}: {} is a directory, not a file (name a file in it)", out.key, out.path));
-  const std::string dir = folder_of(target.path);
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError(fmt::format("{}: cannot create the folder {} for {}: {} (check the path and its permissions)",
-                                 out.key, dir, out.path, ec.message()));
-  // W_OK and X_OK: a temporary is created in the folder and renamed onto the output there.
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw InputError(fmt::format("{}: the folder {} is not writable ({}), so {} cannot be written there (check its "
-                                 "permissions or write elsewhere)", out.key, dir, std::strerror(errno), out.path));
+  check_folder(out.key, folder_of(target.path), out.path);
 }
 
 }  // namespace
@@ -146,6 +151,10 @@ void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<
   for (size_t i = 0; i < outputs.size(); ++i)
     for (size_t j = 0; j < i; ++j) refuse_same(outputs[i], outputs[j]);
   for (const KeyedPath& out : outputs) check_writable(out);
+}
+
+void check_cache_folder(const Config& config) {
+  if (!config.data.corpus.empty()) check_folder("data.cache_dir", config.data.cache_dir, "the token cache");
 }
 
 }  // namespace gemmvec

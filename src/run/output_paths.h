@@ -1,6 +1,6 @@
 // gemmvec: the files a run reads and writes, each named by the key it came from, and the checks
 // made on them before anything is read: no output is one of the inputs or another output, and
-// every output's folder exists (or is created) and can be written.
+// every output's folder (and the token cache's) exists (or is created) and can be written.
 #pragma once
 #include <string>
 #include <vector>
@@ -46,5 +46,9 @@ void check_input_files(const std::vector<KeyedPath>& inputs);
 // absolute path), naming both keys; then creates every output's folder and throws InputError
 // naming the key and the folder when one cannot be created or written.
 void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<KeyedPath>& outputs);
+
+// Before any corpus is read: data.cache_dir (used when data.corpus is set) exists or is created
+// and can be written, else InputError naming the key and the folder.
+void check_cache_folder(const Config& config);
 
 }  // namespace gemmvec

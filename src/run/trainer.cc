@@ -144,6 +144,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   check_input_files(inputs);
   check_output_paths(inputs, run_outputs(config));
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend, output_loss(config.model.loss));
+  check_cache_folder(config);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
   if (resume) check_checkpoint_corpus(*resume, corpus, ckpt);
