@@ -2,8 +2,9 @@
 // corpus, the config, a prepared corpus) or another output is refused before any work; a link
 // planted at a temporary's name is never followed; concurrent writers leave one whole file;
 // /dev/null and FIFOs are written in place with nothing created beside them; a link is written
-// through; a read-only output or cache folder fails in the first second. Through the gemmvec
-// binary where a user would meet it, through write_file_atomic for the writer itself.
+// through, except at the metrics log, which is refused; a read-only output or cache folder
+// fails in the first second. Through the gemmvec binary where a user would meet it, through
+// write_file_atomic for the writer itself.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,6 +18,8 @@
 #include <memory>
 #include <set>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "base/atomic_file.h"
 #include "gemmvec/errors.h"
@@ -395,6 +398,32 @@ TEST_F(OutputSafety, CacheFolderThatCannotBeCreatedFailsFast) {
   EXPECT_EQ(r.err.rfind("gemmvec: data.cache_dir: cannot create the folder corpus.txt/cache", 0), 0u) << r.err;
   EXPECT_FALSE(fs::exists(file("out.bin")));
   EXPECT_EQ(read_file(file("corpus.txt")), corpus_);
+}
+
+// ---- the metrics log: appended live, never through a link ----------------------------------
+
+TEST_F(OutputSafety, MetricsLogAtALinkIsRefusedAndItsTargetUntouched) {
+  write_file(file("precious.txt"), "precious\n");
+  ASSERT_EQ(::symlink("precious.txt", file("m.jsonl").c_str()), 0);
+  ASSERT_EQ(::symlink("missing.txt", file("dangling.jsonl").c_str()), 0);
+  for (const char* link : {"m.jsonl", "dangling.jsonl"}) {
+    SCOPED_TRACE(link);
+    const RunResult r = train({std::string("output.metrics=") + link});
+    EXPECT_EQ(r.code, kBadInput) << r.err;
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line:\n" << r.err;
+    EXPECT_EQ(r.err.rfind(fmt::format("gemmvec: output.metrics: {} is a symbolic link", link), 0), 0u) << r.err;
+    EXPECT_TRUE(!fs::exists(file("cache")) || fs::is_empty(file("cache"))) << "the corpus was read";
+    EXPECT_FALSE(fs::exists(file("out.bin")));
+  }
+  EXPECT_EQ(read_file(file("precious.txt")), "precious\n");
+  EXPECT_FALSE(fs::exists(file("missing.txt")));
+  // A plain file is truncated and written; a resumed run would append.
+  write_file(file("plain.jsonl"), "old line\n");
+  const RunResult r = train({"output.metrics=plain.jsonl"});
+  ASSERT_EQ(r.code, kOk) << r.err;
+  const std::string log = read_file(file("plain.jsonl"));
+  EXPECT_EQ(log.find("old line"), std::string::npos);
+  EXPECT_NE(log.find("\"loss\""), std::string::npos) << log;
 }
 
 }  // namespace
