@@ -1,9 +1,10 @@
 // gemmvec tests: outputs never destroy what they should not. An output that is an input (the
-// corpus, the config, a prepared corpus) is refused before any work; a link planted at a
-// temporary's name is never followed; concurrent writers leave one whole file; /dev/null and
-// FIFOs are written in place with nothing created beside them; a link is written through; a
-// read-only output folder fails in the first second. Through the gemmvec binary where a user
-// would meet it, through write_file_atomic for the writer itself.
+// corpus, the config, a prepared corpus) or another output is refused before any work; a link
+// planted at a temporary's name is never followed; concurrent writers leave one whole file;
+// /dev/null and FIFOs are written in place with nothing created beside them; a link is written
+// through, except at the metrics log, which is refused; a read-only output or cache folder
+// fails in the first second. Through the gemmvec binary where a user would meet it, through
+// write_file_atomic for the writer itself.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -17,6 +18,8 @@
 #include <memory>
 #include <set>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "base/atomic_file.h"
 #include "gemmvec/errors.h"
@@ -106,6 +109,26 @@ TEST_F(OutputSafety, OutputOntoTheOtherInputsIsRefused) {
   expect_refused(train({"data.corpus=[]", "data.tokens=p", "output.vocab=p.vocab"}), {"output.vocab (p.vocab)", "data.tokens (p.vocab)"});
   expect_refused(train({"data.corpus=[]", "data.tokens=p", "output.path=p.tokens"}), {"data.tokens (p.tokens)"});
   EXPECT_EQ(read_file(file("p.tokens")), tokens);
+}
+
+// ---- two outputs that are one file ---------------------------------------------------------
+
+// The later write would replace the earlier: refused before any work, naming both keys.
+TEST_F(OutputSafety, TwoOutputsOnOneFileAreRefused) {
+  expect_refused(train({"output.vocab=v.txt", "output.metrics=v.txt"}), {"output.metrics (v.txt)", "output.vocab (v.txt)"});
+  expect_refused(train({"output.vocab=v.txt", "vocab.save=v.txt"}), {"vocab.save (v.txt)", "output.vocab (v.txt)"});
+  expect_refused(train({"output.format=both", "output.vocab=out.txt"}),
+                 {"output.vocab (out.txt)", "output.path's .txt copy (out.txt)"});
+  expect_refused(train({"output.checkpoint=out.bin"}), {"output.checkpoint (out.bin)", "output.path (out.bin)"});
+  expect_refused(train({"output.metrics=out.bin.json"}), {"output.metrics (out.bin.json)", "output.path's report"});
+  // An existing file reached through a link, or spelled another way.
+  write_file(file("v.txt"), "old\n");
+  ASSERT_EQ(::symlink("v.txt", file("v-link.txt").c_str()), 0);
+  expect_refused(train({"output.vocab=v.txt", "output.metrics=v-link.txt"}), {"output.metrics (v-link.txt)", "output.vocab"});
+  fs::create_directories(file("sub"));
+  expect_refused(train({"output.vocab=sub/../w.txt", "vocab.save=w.txt"}), {"vocab.save (w.txt)", "output.vocab"});
+  EXPECT_EQ(read_file(file("v.txt")), "old\n");
+  EXPECT_FALSE(fs::exists(file("out.bin")));
 }
 
 // output.save_output writes the output layer beside the vectors (vectors.out.bin), in the same
@@ -348,7 +371,8 @@ TEST_F(OutputSafety, ReadOnlyOutputFolderFailsFast) {
   RunOptions nobody;
   nobody.uid = kNobody;
   for (const std::vector<std::string>& sets : std::vector<std::vector<std::string>>{
-           {"output.path=ro/out.bin"}, {"output.vocab=ro/v.txt"}, {"output.metrics=ro/sub/m.jsonl"}}) {
+           {"output.path=ro/out.bin"}, {"output.vocab=ro/v.txt"}, {"output.metrics=ro/sub/m.jsonl"},
+           {"data.cache_dir=ro/cache"}, {"data.cache_dir=ro"}}) {
     std::vector<std::string> all{"data.corpus=[big.txt]", "model.dim=100", "train.epochs=5"};
     all.insert(all.end(), sets.begin(), sets.end());
     const auto t0 = std::chrono::steady_clock::now();
@@ -363,6 +387,43 @@ TEST_F(OutputSafety, ReadOnlyOutputFolderFailsFast) {
     EXPECT_NE(r.err.find("ro"), std::string::npos) << r.err;
   }
   EXPECT_TRUE(fs::is_empty(file("ro")));
+}
+
+// The token cache folder is checked with the outputs: one that cannot be created (a file is in
+// the way; as nobody, a read-only folder is checked above) fails before the corpus is read.
+TEST_F(OutputSafety, CacheFolderThatCannotBeCreatedFailsFast) {
+  const RunResult r = train({"data.cache_dir=corpus.txt/cache"});
+  EXPECT_EQ(r.code, kBadInput) << r.err;
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line:\n" << r.err;
+  EXPECT_EQ(r.err.rfind("gemmvec: data.cache_dir: cannot create the folder corpus.txt/cache", 0), 0u) << r.err;
+  EXPECT_FALSE(fs::exists(file("out.bin")));
+  EXPECT_EQ(read_file(file("corpus.txt")), corpus_);
+}
+
+// ---- the metrics log: appended live, never through a link ----------------------------------
+
+TEST_F(OutputSafety, MetricsLogAtALinkIsRefusedAndItsTargetUntouched) {
+  write_file(file("precious.txt"), "precious\n");
+  ASSERT_EQ(::symlink("precious.txt", file("m.jsonl").c_str()), 0);
+  ASSERT_EQ(::symlink("missing.txt", file("dangling.jsonl").c_str()), 0);
+  for (const char* link : {"m.jsonl", "dangling.jsonl"}) {
+    SCOPED_TRACE(link);
+    const RunResult r = train({std::string("output.metrics=") + link});
+    EXPECT_EQ(r.code, kBadInput) << r.err;
+    EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << "not one line:\n" << r.err;
+    EXPECT_EQ(r.err.rfind(fmt::format("gemmvec: output.metrics: {} is a symbolic link", link), 0), 0u) << r.err;
+    EXPECT_TRUE(!fs::exists(file("cache")) || fs::is_empty(file("cache"))) << "the corpus was read";
+    EXPECT_FALSE(fs::exists(file("out.bin")));
+  }
+  EXPECT_EQ(read_file(file("precious.txt")), "precious\n");
+  EXPECT_FALSE(fs::exists(file("missing.txt")));
+  // A plain file is truncated and written; a resumed run would append.
+  write_file(file("plain.jsonl"), "old line\n");
+  const RunResult r = train({"output.metrics=plain.jsonl"});
+  ASSERT_EQ(r.code, kOk) << r.err;
+  const std::string log = read_file(file("plain.jsonl"));
+  EXPECT_EQ(log.find("old line"), std::string::npos);
+  EXPECT_NE(log.find("\"loss\""), std::string::npos) << log;
 }
 
 }  // namespace

@@ -95,10 +95,12 @@ std::vector<YAML::Node> values_of(const std::string& where, const std::string& k
   return out;
 }
 
-// Sets one config key from a bench file's node; errors name the file, the line and the key.
-void set_key(Config& config, const std::string& key, const YAML::Node& node, const std::string& where) {
+// Sets one config key from a bench file's node; errors name the file, the line and the key. A
+// relative path is taken from `folder`, the bench file's (grid axes hold no paths).
+void set_key(Config& config, const std::string& key, const YAML::Node& node, const std::string& where,
+             const std::string& folder = "") {
   const std::string src = at(where, node);
-  set_value(config, key, node_text(node), src.substr(0, src.size() - 2));
+  set_value(config, key, node_text(node), src.substr(0, src.size() - 2), folder);
 }
 
 // The backends a grid may name: the run's table.
@@ -248,10 +250,10 @@ void expand_peers(const YAML::Node& node, BenchConfig& bench, const std::string&
 std::string model_short_name(ModelType type) { return type == ModelType::kCbow ? "cbow" : "sg"; }
 
 BenchConfig load_bench_config(const std::string& path) {
-  return parse_bench_config(read_yaml_file(path, "the bench config"), path);
+  return parse_bench_config(read_yaml_file(path, "the bench config"), path, config_folder(path));
 }
 
-BenchConfig parse_bench_config(const std::string& yaml, const std::string& where) {
+BenchConfig parse_bench_config(const std::string& yaml, const std::string& where, const std::string& folder) {
   const YAML::Node root = parse_yaml(yaml, where);
   if (!root.IsMap())
     throw UsageError(fmt::format("{}: expected bench keys ({}), got {}", where, fmt::join(kTopKeys, ", "), describe(root)));
@@ -272,16 +274,16 @@ BenchConfig parse_bench_config(const std::string& yaml, const std::string& where
     if (!keys["base"].IsScalar())
       throw UsageError(fmt::format("{}base: expected the path of a train config, got {}", at(where, keys["base"]),
                                    describe(keys["base"])));
-    bench.base = load_config(keys["base"].Scalar());
+    bench.base = load_config(path_in_folder(folder, keys["base"].Scalar()));
   }
   if (has("set")) {
     const YAML::Node& set = keys["set"];
     if (!set.IsMap())
       throw UsageError(fmt::format("{}set: expected 'section.key: value' lines, got {}", at(where, set), describe(set)));
-    for (const auto& entry : set) set_key(bench.base, key_name(entry.first), entry.second, where);
+    for (const auto& entry : set) set_key(bench.base, key_name(entry.first), entry.second, where, folder);
   }
   if (has("corpus")) {
-    set_key(bench.base, "data.corpus", keys["corpus"], where);
+    set_key(bench.base, "data.corpus", keys["corpus"], where, folder);
     bench.base.data.tokens.clear();
   }
   if (has("eval")) {
@@ -295,7 +297,7 @@ BenchConfig parse_bench_config(const std::string& yaml, const std::string& where
       const std::string name = key_name(entry.first);
       if (std::find(kEvalKeys.begin(), kEvalKeys.end(), name) == kEvalKeys.end())
         throw unknown(where, entry.first, "eval key", "eval.", kEvalKeys);
-      set_key(bench.base, "eval." + name, entry.second, where);
+      set_key(bench.base, "eval." + name, entry.second, where, folder);
     }
   }
   if (has("corpus_lines")) bench.corpus_lines = to_count(where, "corpus_lines", keys["corpus_lines"], 0);

@@ -38,9 +38,11 @@ struct BenchConfig {
 
 // Reads a bench file; an unknown key or a bad value throws UsageError naming the file, the
 // line and the key ("bench.yaml:7: unknown bench key 'repeat' (did you mean 'repeats'?)").
-// Paths inside (base, corpus, eval files) are relative to the working directory.
+// Paths inside (base, corpus, eval files, path keys under set) are relative to the file's folder,
+// as in a train config (config_folder); parse_bench_config takes them from `folder` ("": the
+// working directory).
 BenchConfig load_bench_config(const std::string& path);
-BenchConfig parse_bench_config(const std::string& yaml, const std::string& where);
+BenchConfig parse_bench_config(const std::string& yaml, const std::string& where, const std::string& folder = "");
 
 // "sg" or "cbow", as bench files and ids write the model.
 std::string model_short_name(ModelType type);

@@ -178,7 +178,7 @@ json run_gemmvec(const BenchContext& ctx, const BenchPoint& p, size_t index, siz
   c.eval = EvalConfig{};  // scored after the timing, as the peers are
   c.train.progress_seconds = 0.1;  // a loss curve even for runs of a second
   const std::string yaml = (dir / "train.yaml").string();
-  std::ofstream(yaml) << to_yaml(c);
+  std::ofstream(yaml) << to_yaml(with_absolute_paths(c));  // read from its own folder: absolute paths
 
   RunSteps steps;
   steps.argv = {ctx.self, "train", yaml, "--quiet"};

@@ -90,25 +90,34 @@ struct Config {
 };
 
 // Reads a YAML file; unknown keys and out-of-range values throw UsageError naming the
-// closest valid key. Keys absent from the file keep their defaults.
+// closest valid key. Keys absent from the file keep their defaults. A relative path in the file
+// (a key the key table marks as a path) is taken from the file's folder (config_folder).
 Config load_config(const std::string& path);
-// Parses a YAML document held in memory ("where" names it in errors).
-Config parse_config(const std::string& yaml, const std::string& where);
-// Applies one "section.key=value" override (value parsed as YAML).
+// Parses a YAML document held in memory ("where" names it in errors); relative paths in it are
+// taken from `folder` ("": left as written, relative to the current directory).
+Config parse_config(const std::string& yaml, const std::string& where, const std::string& folder = "");
+// Applies one "section.key=value" override (value parsed as YAML); a path stays relative to the
+// current directory.
 void apply_override(Config& config, const std::string& assignment);
 // Sets one key ("model.dim") from its text (parsed as YAML where it starts with [ " ' or {);
-// "where" names the source in errors (a word2vec-style flag such as "-size").
+// "where" names the source in errors (a word2vec-style flag such as "-size"); a relative path
+// is taken from `folder` as in parse_config.
 void set_value(Config& config, const std::string& key, const std::string& value,
-               const std::string& where);
+               const std::string& where, const std::string& folder = "");
+// The folder relative paths in the config file `path` are taken from: the file's own folder,
+// absolute with symlinks resolved; "" for a bare file name (the current directory, as it is).
+std::string config_folder(const std::string& path);
+// `path` taken from `folder`; unchanged when it is absolute or empty, or `folder` is "".
+std::string path_in_folder(const std::string& folder, const std::string& path);
 // Throws UsageError for values out of range.
 void validate(const Config& config);
 // The resolved config as YAML (every key).
 std::string to_yaml(const Config& config);
 // A commented template with every key and its default (`gemmvec init`).
 std::string config_template();
-// The config with every path (corpus, tokens, cache, vocab files, outputs, eval files) made
-// absolute against the current directory: what a checkpoint records, so a run resumes from any
-// folder and writes where it would have.
+// The config with every path (the keys the key table marks: corpus, tokens, cache, vocab files,
+// outputs, eval files) made absolute against the current directory: what a checkpoint and the
+// saved PATH.yaml record, so a run resumes or reruns from any folder and writes where it did.
 Config with_absolute_paths(const Config& config);
 // train.threads as used: 0 is every hardware thread; a deterministic run uses one.
 uint32_t resolved_threads(const TrainConfig& train);

@@ -52,6 +52,22 @@ def test_yaml_config_file(corpus_file, tmp_path):
     assert (tmp_path / "out" / "vectors.bin.yaml").exists()  # the CLI's outputs, as configured
 
 
+def test_yaml_paths_are_the_files_folder_and_dict_paths_the_current_one(corpus_file, tmp_path, monkeypatch):
+    exp, data = tmp_path / "exp", tmp_path / "data"
+    exp.mkdir()
+    data.mkdir()
+    (data / "c.txt").write_bytes(corpus_file.read_bytes())
+    (exp / "run.yaml").write_text("data:\n  corpus: [../data/c.txt]\n  cache_dir: cache\noutput:\n  path: v.bin\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    gemmvec.train(config=exp / "run.yaml", progress=False, epochs=1, workers=2)
+    assert (exp / "v.bin").exists() and (exp / "cache").is_dir()
+    assert not (elsewhere / "v.bin").exists()
+    r = resolved({"data": {"corpus": ["c.txt"]}, "output": {"path": "out/v.bin"}})
+    assert (r["data.corpus"], r["output.path"]) == ("[c.txt]", "out/v.bin")  # as given: the current folder's
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"model.dimm": 5}, "keyword: unknown key 'model.dimm' (did you mean 'model.dim'?)"),
     ({"vector_sise": 5}, "keyword: unknown key 'vector_sise' (did you mean 'vector_size'?)"),

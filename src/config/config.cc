@@ -163,25 +163,47 @@ std::string emit(const Config& config, Comments comments) {
   return out;
 }
 
-void set_from_node(Config& config, const Key& key, const YAML::Node& node, const Source& src) {
-  key.set(config, to_value(key, node, src));
+// A path key's value with `fn` applied to each non-empty path in it; other values unchanged.
+Value map_paths(const Key& key, Value v, const std::function<std::string(const std::string&)>& fn) {
+  if (!key.path) return v;
+  const auto one = [&](std::string& p) {
+    if (!p.empty()) p = fn(p);
+  };
+  if (auto* s = std::get_if<std::string>(&v)) one(*s);
+  if (auto* list = std::get_if<std::vector<std::string>>(&v))
+    for (std::string& p : *list) one(p);
+  return v;
+}
+
+// Sets a key from a node; a relative path is taken from `folder` (path_in_folder).
+void set_from_node(Config& config, const Key& key, const YAML::Node& node, const Source& src,
+                   const std::string& folder) {
+  key.set(config, map_paths(key, to_value(key, node, src),
+                            [&](const std::string& p) { return path_in_folder(folder, p); }));
 }
 
 }  // namespace
 
 Config with_absolute_paths(const Config& config) {
-  const auto abs = [](std::string& p) {
-    if (!p.empty()) p = std::filesystem::absolute(p).lexically_normal().string();
-  };
+  const auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); };
   Config c = config;
-  for (std::string& p : c.data.corpus) abs(p);
-  for (std::string* p : {&c.data.tokens, &c.data.cache_dir, &c.vocab.read, &c.vocab.save, &c.output.path,
-                         &c.output.vocab, &c.output.metrics, &c.output.checkpoint})
-    abs(*p);
-  for (std::string& p : c.eval.analogy) abs(p);
-  for (std::string& p : c.eval.similarity) abs(p);
-  for (std::string& p : c.eval.heldout) abs(p);
+  for (const Key& key : keys())
+    if (key.path) key.set(c, map_paths(key, key.get(c), absolute));
   return c;
+}
+
+std::string config_folder(const std::string& path) {
+  const std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) return "";
+  // Symlinks resolved, so "../data" leaves the folder the file is really in.
+  std::error_code ec;
+  const std::filesystem::path real = std::filesystem::weakly_canonical(std::filesystem::absolute(folder), ec);
+  return (ec ? std::filesystem::absolute(folder) : real).string();
+}
+
+std::string path_in_folder(const std::string& folder, const std::string& path) {
+  if (folder.empty() || path.empty() || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(folder) / path).lexically_normal().string();
 }
 
 uint32_t resolved_threads(const TrainConfig& train) {
@@ -219,10 +241,10 @@ std::string closest_match(const std::string& word, const std::vector<std::string
 }
 
 Config load_config(const std::string& path) {
-  return parse_config(read_yaml_file(path, "the config file"), path);
+  return parse_config(read_yaml_file(path, "the config file"), path, config_folder(path));
 }
 
-Config parse_config(const std::string& yaml, const std::string& where) {
+Config parse_config(const std::string& yaml, const std::string& where, const std::string& folder) {
   const YAML::Node root = parse_yaml(yaml, where);
   Config config;
   if (root.IsNull()) return config;
@@ -245,14 +267,14 @@ Config parse_config(const std::string& yaml, const std::string& where) {
       const Source entry_at{where, entry.first.Mark().line};
       const Key* key = find_key(full);
       if (!key) throw UsageError(unknown_key_message(entry_at, full, "key"));
-      set_from_node(config, *key, entry.second, entry_at);
+      set_from_node(config, *key, entry.second, entry_at, folder);
     }
   }
   return config;
 }
 
 void set_value(Config& config, const std::string& key_name, const std::string& value,
-               const std::string& where) {
+               const std::string& where, const std::string& folder) {
   const Source src{where, -1};
   const Key* key = find_key(key_name);
   if (!key) throw UsageError(unknown_key_message(src, key_name, "key"));
@@ -267,7 +289,7 @@ void set_value(Config& config, const std::string& key_name, const std::string& v
   } else {
     node = YAML::Node(value);  // taken as it is: no comments, no YAML typing
   }
-  set_from_node(config, *key, node, src);
+  set_from_node(config, *key, node, src, folder);
 }
 
 void apply_override(Config& config, const std::string& assignment) {
@@ -303,8 +325,9 @@ std::string to_yaml(const Config& config) { return emit(config, Comments::kNone)
 
 std::string config_template() {
   return "# gemmvec config template (`gemmvec init`): every key with its default, and what it means.\n"
-         "# Paths are relative to the working directory. An experiment file lists only what it\n"
-         "# changes; the command line overrides it: gemmvec train FILE --set model.dim=300\n\n" +
+         "# Paths are relative to this file's folder (on the command line, to the current one). An\n"
+         "# experiment file lists only what it changes; the command line overrides it:\n"
+         "# gemmvec train FILE --set model.dim=300\n\n" +
          emit(Config{}, Comments::kDocs);
 }
 

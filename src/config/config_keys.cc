@@ -24,14 +24,16 @@ struct Rule {
   double lo = -kInf, hi = kInf;
   std::vector<std::string> choices;
   bool non_empty = false;
+  bool path = false;
 };
-Rule range(double lo, double hi = kInf) { return Rule{lo, hi, {}, false}; }
-Rule one_of(std::vector<std::string> choices) { return Rule{-kInf, kInf, std::move(choices), false}; }
-Rule required() { return Rule{-kInf, kInf, {}, true}; }
+Rule range(double lo, double hi = kInf) { return Rule{lo, hi, {}, false, false}; }
+Rule one_of(std::vector<std::string> choices) { return Rule{-kInf, kInf, std::move(choices), false, false}; }
+Rule path() { return Rule{-kInf, kInf, {}, false, true}; }
+Rule required_path() { return Rule{-kInf, kInf, {}, true, true}; }
 
 template <class S, class T>
 Key field(const char* name, S Config::*section, T S::*member, const char* doc, Rule rule = {}) {
-  Key k{name, kind_of<T>(), doc, rule.lo, rule.hi, std::move(rule.choices), rule.non_empty, {}, {}};
+  Key k{name, kind_of<T>(), doc, rule.lo, rule.hi, std::move(rule.choices), rule.non_empty, rule.path, {}, {}};
   if constexpr (std::is_same_v<T, uint32_t>) {
     if (k.lo == -kInf) k.lo = 0;
     if (k.hi == kInf) k.hi = std::numeric_limits<uint32_t>::max();
@@ -50,7 +52,7 @@ Key field(const char* name, S Config::*section, T S::*member, const char* doc, R
 }
 
 Key model_type_key() {
-  Key k{"model.type", Kind::kString, "skip-gram predicts the context from each word, CBOW the word from its context", -kInf, kInf, {"skipgram", "cbow"}, false, {}, {}};
+  Key k{"model.type", Kind::kString, "skip-gram predicts the context from each word, CBOW the word from its context", -kInf, kInf, {"skipgram", "cbow"}, false, false, {}, {}};
   k.get = [](const Config& c) -> Value {
     return Value(std::string(c.model.type == ModelType::kCbow ? "cbow" : "skipgram"));
   };
@@ -73,16 +75,16 @@ const std::vector<Key>& keys() {
     using O = OutputConfig;
     using E = EvalConfig;
     return std::vector<Key>{
-        field("data.corpus", &C::data, &D::corpus, "text files to train on: plain, .gz or .xz (a list, or one path)"),
-        field("data.tokens", &C::data, &D::tokens, "a prefix written by `gemmvec prepare` (PREFIX.vocab, PREFIX.tokens), instead of corpus"),
-        field("data.cache_dir", &C::data, &D::cache_dir, "where token caches of corpus files are kept", required()),
+        field("data.corpus", &C::data, &D::corpus, "text files to train on: plain, .gz or .xz (a list, or one path)", path()),
+        field("data.tokens", &C::data, &D::tokens, "a prefix written by `gemmvec prepare` (PREFIX.vocab, PREFIX.tokens), instead of corpus", path()),
+        field("data.cache_dir", &C::data, &D::cache_dir, "where token caches of corpus files are kept", required_path()),
         field("data.max_sentence_length", &C::data, &D::max_sentence_length, "longer lines are cut into sentences of this many tokens", range(1)),
         field("data.max_token_bytes", &C::data, &D::max_token_bytes, "longer tokens are cut at a UTF-8 character boundary", range(1, 1 << 20)),
         field("data.max_count_table", &C::data, &D::max_count_table, "distinct words held while counting; past it rare ones are pruned as word2vec.c does (~120 B each; 0: no limit)"),
         field("vocab.min_count", &C::vocab, &V::min_count, "words seen fewer times are dropped"),
         field("vocab.max_size", &C::vocab, &V::max_size, "keep only the N most frequent words (0: no cap)"),
-        field("vocab.read", &C::vocab, &V::read, "read the vocabulary from this word-count file instead of counting (word2vec -read-vocab)"),
-        field("vocab.save", &C::vocab, &V::save, "write the vocabulary to this word-count file (word2vec -save-vocab)"),
+        field("vocab.read", &C::vocab, &V::read, "read the vocabulary from this word-count file instead of counting (word2vec -read-vocab)", path()),
+        field("vocab.save", &C::vocab, &V::save, "write the vocabulary to this word-count file (word2vec -save-vocab)", path()),
         model_type_key(),
         field("model.dim", &C::model, &M::dim, "vector dimensions", range(1, 10000)),
         field("model.window", &C::model, &M::window, "largest context distance on each side (reduced at random per word)", range(1, 1000)),
@@ -108,18 +110,18 @@ const std::vector<Key>& keys() {
         field("train.checkpoint_minutes", &C::train, &T::checkpoint_minutes, "write a checkpoint this often (0: only on SIGINT/SIGTERM); resume with gemmvec train --resume FILE.ckpt", range(0)),
         field("train.watch", &C::train, &T::watch, "words whose 8 nearest neighbours (cosine of the input vectors) are printed while training"),
         field("train.watch_seconds", &C::train, &T::watch_seconds, "print the watched words' neighbours after every epoch and this often in between (0: after epochs only)", range(0)),
-        field("output.path", &C::output, &O::path, "the word vectors file", required()),
+        field("output.path", &C::output, &O::path, "the word vectors file", required_path()),
         field("output.format", &C::output, &O::format, "word2vec.c's binary or text format, or both", one_of({"bin", "txt", "both"})),
-        field("output.vocab", &C::output, &O::vocab, "write the word-count vocab file here (empty: none)"),
-        field("output.metrics", &C::output, &O::metrics, "JSON-lines metrics log (empty: none)"),
+        field("output.vocab", &C::output, &O::vocab, "write the word-count vocab file here (empty: none)", path()),
+        field("output.metrics", &C::output, &O::metrics, "JSON-lines metrics log (empty: none)", path()),
         field("output.save_config", &C::output, &O::save_config, "write the resolved config to PATH.yaml beside the vectors"),
-        field("output.checkpoint", &C::output, &O::checkpoint, "the checkpoint file (empty: PATH.ckpt beside the vectors; removed when the run completes)"),
+        field("output.checkpoint", &C::output, &O::checkpoint, "the checkpoint file (empty: PATH.ckpt beside the vectors; removed when the run completes)", path()),
         field("output.save_output", &C::output, &O::save_output, "also write the output layer (vectors.out.bin beside vectors.bin; not for hs, whose rows are tree nodes)"),
-        field("eval.analogy", &C::eval, &E::analogy, "analogy question files (word2vec's questions-words.txt format)"),
-        field("eval.similarity", &C::eval, &E::similarity, "word-pair similarity files (w1 w2 score)"),
+        field("eval.analogy", &C::eval, &E::analogy, "analogy question files (word2vec's questions-words.txt format)", path()),
+        field("eval.similarity", &C::eval, &E::similarity, "word-pair similarity files (w1 w2 score)", path()),
         field("eval.analogy_top_n", &C::eval, &E::analogy_top_n, "analogies use only the N most frequent words (0: all)"),
         field("eval.neighbours", &C::eval, &E::neighbours, "words whose nearest neighbours are printed at the end"),
-        field("eval.heldout", &C::eval, &E::heldout, "text files scored after training: mean log P(context | center) under the full softmax, perplexity, mean log Z"),
+        field("eval.heldout", &C::eval, &E::heldout, "text files scored after training: mean log P(context | center) under the full softmax, perplexity, mean log Z", path()),
         field("eval.heldout_pairs", &C::eval, &E::heldout_pairs, "score a seeded sample of at most N (context, center) pairs per held-out file (0: all)"),
     };
   }();

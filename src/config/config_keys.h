@@ -38,6 +38,8 @@ struct Key {
   double lo = -kInf, hi = kInf;       // numeric range, inclusive
   std::vector<std::string> choices;   // allowed strings (empty: any)
   bool non_empty = false;             // a string that must not be empty
+  bool path = false;                  // a file or folder (or a list of them): a relative value read
+                                      // from a config file is taken from that file's folder
   std::function<Value(const Config&)> get;
   std::function<void(Config&, const Value&)> set;
 

@@ -1,5 +1,6 @@
 // gemmvec: the inputs and outputs of a run, and the checks that keep an output off an input and
-// find an unwritable folder in the first second rather than after hours of training.
+// off another output, and find an unwritable folder in the first second rather than after hours
+// of training.
 #include "run/output_paths.h"
 
 #include <sys/stat.h>
@@ -44,8 +45,21 @@ bool same_file(const std::string& output, const std::string& input) {
   return !out_exists && !in_exists && resolved(output) == resolved(input);
 }
 
-// Creates the folder an output is written into and checks it can be written, so a read-only
-// folder is found before the corpus is read, not when the vectors are written.
+// Creates `dir` and checks a file can be created in it (W_OK and X_OK: a temporary is created
+// there and renamed onto the output), so a read-only folder is found before the corpus is read,
+// not when `what` is written. Errors name the key and the folder.
+void check_folder(const std::string& key, const std::string& dir, const std::string& what) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec)
+    throw InputError(fmt::format("{}: cannot create the folder {} for {}: {} (check the path and its permissions)",
+                                 key, dir, what, ec.message()));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0)
+    throw InputError(fmt::format("{}: the folder {} is not writable ({}), so {} cannot be written there (check its "
+                                 "permissions or write elsewhere)", key, dir, std::strerror(errno), what));
+}
+
+// The folder an output is written into exists (or is created) and can be written.
 void check_writable(const KeyedPath& out) {
   const OutputTarget target = resolve_output(out.path);
   if (target.in_place) {  // a device or FIFO, written where it is
@@ -57,15 +71,7 @@ void check_writable(const KeyedPath& out) {
   std::error_code ec;
   if (fs::is_directory(target.path, ec))
     throw InputError(fmt::format("{}: {} is a directory, not a file (name a file in it)", out.key, out.path));
-  const std::string dir = folder_of(target.path);
-  fs::create_directories(dir, ec);
-  if (ec)
-    throw InputError(fmt::format("{}: cannot create the folder {} for {}: {} (check the path and its permissions)",
-                                 out.key, dir, out.path, ec.message()));
-  // W_OK and X_OK: a temporary is created in the folder and renamed onto the output there.
-  if (::access(dir.c_str(), W_OK | X_OK) != 0)
-    throw InputError(fmt::format("{}: the folder {} is not writable ({}), so {} cannot be written there (check its "
-                                 "permissions or write elsewhere)", out.key, dir, std::strerror(errno), out.path));
+  check_folder(out.key, folder_of(target.path), out.path);
 }
 
 }  // namespace
@@ -134,12 +140,21 @@ void check_input_files(const std::vector<KeyedPath>& inputs) {
 }
 
 void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<KeyedPath>& outputs) {
+  const auto refuse_same = [](const KeyedPath& out, const KeyedPath& other) {
+    if (same_file(out.path, other.path))
+      throw UsageError(fmt::format("{} ({}) is the same file as {} ({}): choose another output", out.key, out.path,
+                                   other.key, other.path));
+  };
   for (const KeyedPath& out : outputs)
-    for (const KeyedPath& in : inputs)
-      if (same_file(out.path, in.path))
-        throw UsageError(fmt::format("{} ({}) is the same file as {} ({}): choose another output", out.key, out.path,
-                                     in.key, in.path));
+    for (const KeyedPath& in : inputs) refuse_same(out, in);
+  // Two outputs written to one file: the later write would replace the earlier.
+  for (size_t i = 0; i < outputs.size(); ++i)
+    for (size_t j = 0; j < i; ++j) refuse_same(outputs[i], outputs[j]);
   for (const KeyedPath& out : outputs) check_writable(out);
+}
+
+void check_cache_folder(const Config& config) {
+  if (!config.data.corpus.empty()) check_folder("data.cache_dir", config.data.cache_dir, "the token cache");
 }
 
 }  // namespace gemmvec

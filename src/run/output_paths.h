@@ -1,6 +1,6 @@
 // gemmvec: the files a run reads and writes, each named by the key it came from, and the checks
-// made on them before anything is read: no output is one of the inputs, and every output's
-// folder exists (or is created) and can be written.
+// made on them before anything is read: no output is one of the inputs or another output, and
+// every output's folder (and the token cache's) exists (or is created) and can be written.
 #pragma once
 #include <string>
 #include <vector>
@@ -41,10 +41,14 @@ std::string output_layer_path(const std::string& output_path);
 // naming the key), so a typo in an eval path is found now, not after hours of training.
 void check_input_files(const std::vector<KeyedPath>& inputs);
 
-// Before any work: throws UsageError when an output is the same file as an input (same device
-// and inode once symlinks are resolved, or for an output not there yet the same absolute path),
-// then creates every output's folder and throws InputError naming the key and the folder when
-// one cannot be created or written.
+// Before any work: throws UsageError when an output is the same file as an input or as another
+// output (same device and inode once symlinks are resolved, or for files not there yet the same
+// absolute path), naming both keys; then creates every output's folder and throws InputError
+// naming the key and the folder when one cannot be created or written.
 void check_output_paths(const std::vector<KeyedPath>& inputs, const std::vector<KeyedPath>& outputs);
+
+// Before any corpus is read: data.cache_dir (used when data.corpus is set) exists or is created
+// and can be written, else InputError naming the key and the folder.
+void check_cache_folder(const Config& config);
 
 }  // namespace gemmvec

@@ -1,9 +1,16 @@
 // gemmvec: the progress sinks: the terminal line and the JSON-lines metrics log.
 #include "run/progress_sink.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
+
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "base/file_errors.h"
+#include "gemmvec/errors.h"
 
 namespace gemmvec {
 
@@ -23,8 +30,21 @@ void TerminalProgress::end_line() {
 }
 
 MetricsLog::MetricsLog(const std::string& path, bool append) {
-  file_ = std::fopen(path.c_str(), append ? "a" : "w");
-  if (!file_) std::fprintf(stderr, "gemmvec: cannot write metrics log %s (check the folder exists)\n", path.c_str());
+  // Appended line by line while training, so not written beside and renamed as other outputs
+  // are: the file is opened at its own path, and a symlink there is refused rather than followed
+  // (a planted link would have its target truncated).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC),
+                        0644);
+  if (fd < 0 && errno == ELOOP)
+    throw InputError(fmt::format("output.metrics: {} is a symbolic link; the metrics log is written in place and never "
+                                 "through a link (remove the link or name another file)", path));
+  if (fd < 0) throw_write_error(path, errno, "cannot open the metrics log (output.metrics)");
+  file_ = ::fdopen(fd, append ? "a" : "w");
+  if (!file_) {
+    const int err = errno;
+    ::close(fd);
+    throw_write_error(path, err, "cannot open the metrics log (output.metrics)");
+  }
 }
 
 MetricsLog::~MetricsLog() {

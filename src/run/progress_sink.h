@@ -23,7 +23,9 @@ class TerminalProgress final : public ProgressSink {
   bool open_ = false;  // a refreshing line is showing, not yet ended
 };
 
-// A JSON object per sample, one per line (output.metrics); a resumed run appends.
+// A JSON object per sample, one per line (output.metrics); a resumed run appends. Opened with
+// O_NOFOLLOW: a symlink at `path` throws InputError naming output.metrics and the path, as does
+// a file that cannot be opened.
 class MetricsLog final : public ProgressSink {
  public:
   MetricsLog(const std::string& path, bool append);

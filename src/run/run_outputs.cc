@@ -49,9 +49,10 @@ void save_output_layer(const Config& config, const Vocab& vocab, const Embedding
 }
 
 // The config as the run used it: the backend that ran and every value a backend default or
-// `auto` stood for, so training again from OUT.yaml repeats this run on any machine.
+// `auto` stood for, and every path absolute, so training again from OUT.yaml repeats this run on
+// any machine and from any folder.
 Config as_run(const Config& config, const TrainPlan& plan, const RunSummary& summary) {
-  Config c = config;
+  Config c = with_absolute_paths(config);
   c.train.backend = summary.backend;
   c.model.alpha = config.alpha();
   c.train.threads = plan.threads;

@@ -144,6 +144,11 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   check_input_files(inputs);
   check_output_paths(inputs, run_outputs(config));
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend, output_loss(config.model.loss));
+  check_cache_folder(config);
+  // Opened now, so a link at its path is refused before any work.
+  std::unique_ptr<MetricsLog> metrics;
+  if (!config.output.metrics.empty())
+    metrics = std::make_unique<MetricsLog>(config.output.metrics, resume && resume->words_done > 0);
   PreparedCorpus corpus = prepare_corpus(config);
   const std::string ckpt = checkpoint_path(config);
   if (resume) check_checkpoint_corpus(*resume, corpus, ckpt);
@@ -164,13 +169,9 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
                resume->words_done);
   }
   TerminalProgress terminal;
-  std::unique_ptr<MetricsLog> metrics;
   std::vector<ProgressSink*> sinks = hooks.sinks;
   if (hooks.terminal_progress) sinks.push_back(&terminal);
-  if (!config.output.metrics.empty()) {
-    metrics = std::make_unique<MetricsLog>(config.output.metrics, resume && resume->words_done > 0);
-    sinks.push_back(metrics.get());
-  }
+  if (metrics) sinks.push_back(metrics.get());
   const bool terminal_line = hooks.terminal_progress && terminal.is_terminal();
   RunControl control(control_options(config, corpus, plan, resume, terminal_line), sinks);
   WatchFn show_watch;
