@@ -86,6 +86,7 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
   nlohmann::ordered_json report = {{"backend", summary.backend}, {"train_seconds", summary.train_seconds},
                                    {"raw_words_per_epoch", summary.raw_words}, {"epochs", plan.epochs},
                                    {"words_per_second", summary.words_per_second}, {"final_loss", summary.final_loss},
+                                   {"mean_loss", summary.mean_loss},
                                    {"vocab", vocab.size()}, {"dim", plan.dim}, {"threads", plan.threads},
                                    {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                                    {"batch_words", plan.batch_words}};

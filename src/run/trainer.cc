@@ -135,7 +135,10 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
 
 RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file, const RunHooks& hooks) {
   validate(config);
-  const auto t0 = std::chrono::steady_clock::now();
+  // A resumed run's total_seconds counts its training before the checkpoint, as train_seconds does.
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(resume ? resume->train_seconds : 0));
   // Missing inputs, outputs that cannot be written (or would overwrite an input) and a backend
   // that cannot run here are refused before any data is read.
   if (config.data.corpus.empty() && config.data.tokens.empty())
@@ -186,7 +189,8 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   summary.raw_words = corpus.tokens.raw_words();
   summary.words_per_second = summary.train_seconds > 0
       ? static_cast<double>(summary.raw_words) * plan.epochs / summary.train_seconds : 0;
-  summary.final_loss = control.mean_loss();
+  summary.final_loss = control.last_loss();
+  summary.mean_loss = control.mean_loss();
 
   Embeddings m;
   backend->download(m);
