@@ -3,28 +3,26 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "base/stderr_lines.h"
 
 namespace gemmvec {
 
 TerminalProgress::TerminalProgress() : tty_(isatty(STDERR_FILENO)) {}
 
 void TerminalProgress::update(const ProgressSample& s) {
-  std::fprintf(stderr, "%sepoch %u/%u  %5.1f%%  %8.0f words/s  lr %.6f  loss %.4f  eta %5.0fs%s",
-               tty_ ? "\r" : "", s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
-               s.eta_seconds, tty_ && !s.final ? "" : "\n");
-  std::fflush(stderr);
-  open_ = tty_ && !s.final;
-}
-
-void TerminalProgress::end_line() {
-  if (open_) std::fputc('\n', stderr);
-  open_ = false;
+  print_progress(fmt::format("epoch {}/{}  {:5.1f}%  {:8.0f} words/s  lr {:.6f}  loss {:.4f}  eta {:5.0f}s",
+                             s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
+                             s.eta_seconds),
+                 tty_ && !s.final);
 }
 
 MetricsLog::MetricsLog(const std::string& path, bool append) {
   file_ = std::fopen(path.c_str(), append ? "a" : "w");
-  if (!file_) std::fprintf(stderr, "gemmvec: cannot write metrics log %s (check the folder exists)\n", path.c_str());
+  if (!file_)
+    print_message(fmt::format("gemmvec: warning: cannot write metrics log {} (check the folder exists)", path));
 }
 
 MetricsLog::~MetricsLog() {

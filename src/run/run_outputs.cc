@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
+#include "base/stderr_lines.h"
 #include "eval/scores.h"
 #include "gemmvec/vectors_io.h"
 #include "run/held_out.h"
@@ -45,7 +46,7 @@ void save_output_layer(const Config& config, const Vocab& vocab, const Embedding
   if (config.output.format == "txt") save_word2vec_text(path, layer);
   else save_word2vec_binary(path, layer);
   if (config.output.format == "both") save_word2vec_text(text_twin_path(path), layer);
-  fmt::print(stderr, "gemmvec: wrote the output layer to {}\n", path);
+  print_note(fmt::format("gemmvec: wrote the output layer to {}", path));
 }
 
 // The config as the run used it: the backend that ran and every value a backend default or
@@ -80,8 +81,9 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
   if (config.output.save_output && sidecars) save_output_layer(config, vocab, model);
   if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
   if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(as_run(config, plan, summary)));
-  fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
-             vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second);
+  print_note(fmt::format("gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s, loss {:.4f}", out,
+                         vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second,
+                         summary.final_loss));
 
   nlohmann::ordered_json report = {{"backend", summary.backend}, {"train_seconds", summary.train_seconds},
                                    {"raw_words_per_epoch", summary.raw_words}, {"epochs", plan.epochs},

@@ -13,6 +13,7 @@
 
 #include "base/interrupt.h"
 #include "base/atomic_file.h"
+#include "base/stderr_lines.h"
 #include "data/corpus_cache.h"
 #include "data/token_format.h"
 #include "run/backends.h"
@@ -62,13 +63,25 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
   return o;
 }
 
-void print_start(const std::string& backend, const TrainPlan& plan) {
+// The data a run trains on, as the start line names it.
+std::string data_name(const Config& config) {
+  if (config.data.corpus.empty()) return config.data.tokens + ".tokens";
+  const std::string& first = config.data.corpus.front();
+  return config.data.corpus.size() == 1 ? first : fmt::format("{} and {} more", first, config.data.corpus.size() - 1);
+}
+
+// One line: what is trained, on what, into what, and how.
+void print_start(const Config& config, const std::string& backend, const TrainPlan& plan) {
   const bool cpu = backend == "cpu";
   const std::string output = plan.loss == OutputLoss::kHs
       ? fmt::format("hierarchical softmax, paths up to {} nodes", plan.tree.max_length())
       : fmt::format("group {} positions, K {} negatives", plan.group_size, plan.group_negatives);
-  fmt::print(stderr, "gemmvec: backend {}{}, {}{}\n", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
-             output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
+  print_note(fmt::format("gemmvec: {} dim {}, loss {}, epochs {}: {} -> {}",
+                         plan.type == ModelType::kCbow ? "cbow" : "skipgram", plan.dim, config.model.loss, plan.epochs,
+                         data_name(config), config.output.path));
+  print_note(fmt::format("gemmvec: backend {}{}, {}{}", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
+                         output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words,
+                                                        plan.row_update_cap)));
 }
 
 [[noreturn]] void throw_diverged(const Config& config, const std::string& backend, uint32_t epoch, uint64_t words) {
@@ -122,7 +135,7 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
     if (const int sig = interrupt_signal())
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: checkpoint written to {} (resume with: gemmvec "
                                     "train --resume {})", sig, cursor.epoch + 1, ckpt, ckpt), sig);
-    fmt::print(stderr, "gemmvec: checkpoint written to {}\n", ckpt);
+    print_note(fmt::format("gemmvec: checkpoint written to {}", ckpt));
     control.checkpoint_written();
   }
 }
@@ -157,14 +170,14 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   // Inputs that need the vocabulary are checked before any training too.
   const WatchWords watch(config.train.watch, corpus.vocab);
   const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
-  print_start(summary.backend, plan);
+  print_start(config, summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
 
   TrainCursor cursor;
   if (resume) {
     cursor = resume->cursor;
-    fmt::print(stderr, "gemmvec: resuming {} at epoch {}, {} words trained\n", ckpt, cursor.epoch + 1,
-               resume->words_done);
+    print_note(fmt::format("gemmvec: resuming {} at epoch {}, {} words trained", ckpt, cursor.epoch + 1,
+                           resume->words_done));
   }
   TerminalProgress terminal;
   std::unique_ptr<MetricsLog> metrics;
@@ -181,7 +194,6 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     show_watch = [&](const std::string& when) {
       Embeddings m;
       backend->download(m);
-      terminal.end_line();
       watch.print(std::move(m), when);
     };
   train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control, show_watch);
