@@ -36,7 +36,8 @@ const char kTrainUsage[] =
     "--quiet prints nothing there but warnings and errors. Scores the config asks for go to stdout.\n"
     "A checkpoint (output.checkpoint, default OUTPUT.ckpt) is written every\n"
     "train.checkpoint_minutes and on SIGINT/SIGTERM (then the exit code is 130/143); --resume\n"
-    "continues from it at the same epoch, position and learning rate.\n";
+    "continues from it at the same epoch, position and learning rate. A signal while scoring\n"
+    "(eval.*) after the vectors are written stops the scoring: exit 130/143, OUTPUT.json says so.\n";
 
 const char kPrepareUsage[] =
     "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n\n"

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
+#include "base/interrupt.h"
 #include "base/stderr_lines.h"
 #include "eval/scores.h"
 #include "gemmvec/vectors_io.h"
@@ -22,14 +23,16 @@ void print_neighbours(const VectorIndex& index, const std::vector<std::string>& 
 }
 
 // The neighbours and scores the config asks for, printed; the scores returned for OUT.json.
-// `held_out`: the held-out log-likelihoods, already computed (the output layer is gone by now).
-nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors, nlohmann::ordered_json held_out) {
+// `held_out`: the held-out log-likelihoods, already computed. A signal stops the scoring
+// (ScoringStopped) at its next block.
+nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors, nlohmann::ordered_json held_out,
+                                const StopCheck& stop) {
   const EvalConfig& eval = config.eval;
   if (eval.analogy.empty() && eval.similarity.empty() && eval.neighbours.empty() && eval.heldout.empty())
     return nlohmann::ordered_json::object();
   const VectorIndex index(vectors);
   print_neighbours(index, eval.neighbours);
-  nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n);
+  nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n, stop);
   if (!eval.heldout.empty()) scores["log_likelihood"] = std::move(held_out);
   fmt::print("{}", scores_text(scores));
   return scores;
@@ -93,10 +96,26 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
                                    {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                                    {"batch_words", plan.batch_words}};
   report["device_memory_mb"] = device_bytes ? nlohmann::ordered_json(device_bytes / 1048576.0) : nlohmann::ordered_json(nullptr);
-  report["scores"] = evaluate(config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model, &plan.tree));
+  // The signal handlers the trainer installed only record a signal: the scoring polls it.
+  const StopCheck stop = [] { return interrupt_signal() != 0; };
+  const bool scoring = !held_out.empty() || !config.eval.analogy.empty() || !config.eval.similarity.empty();
+  if (scoring) print_note("gemmvec: scoring the vectors");
+  int stopped_by = 0;
+  try {
+    report["scores"] = evaluate(
+        config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model, &plan.tree, stop), stop);
+  } catch (const ScoringStopped&) {
+    stopped_by = interrupt_signal();
+    report["scores"] = {{"interrupted", fmt::format("stopped by signal {} before the scores were done; the vectors are "
+                                                    "whole (score them with gemmvec eval)", stopped_by)}};
+  }
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
+  if (stopped_by)
+    throw Interrupted(fmt::format("stopped by signal {} while scoring: the vectors {} are written, the scores are "
+                                  "not{}", stopped_by, out, sidecars ? fmt::format(" ({}.json says so)", out) : ""),
+                      stopped_by);
   return vectors;
 }
 

@@ -107,7 +107,6 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
                   const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control,
                   const WatchFn& watch) {
   const std::string ckpt = checkpoint_path(config);
-  const InterruptHandlers handlers;
   while (cursor.epoch < epochs) {
     control.start_epoch(cursor.epoch);
     const bool epoch_ended = backend.train_epoch(corpus.tokens, cursor, control);
@@ -196,6 +195,9 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
       backend->download(m);
       watch.print(std::move(m), when);
     };
+  // From here to the end a signal is only recorded: training checkpoints and stops at its next
+  // pause; once the vectors are written, the scoring stops at its next block (run_outputs.cc).
+  const InterruptHandlers handlers;
   train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control, show_watch);
   summary.train_seconds = control.finish();
   summary.raw_words = corpus.tokens.raw_words();
@@ -211,11 +213,20 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
-  WordVectors vectors = write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  // Once the vectors are written they replace the checkpoint (a regular file; never a device
+  // output.checkpoint names), a scoring stopped by a signal (Interrupted) included.
+  const auto drop_checkpoint = [&] {
+    if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
+  };
+  WordVectors vectors;
+  try {
+    vectors = write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  } catch (const Interrupted&) {
+    drop_checkpoint();
+    throw;
+  }
+  drop_checkpoint();
   if (hooks.vectors) *hooks.vectors = std::move(vectors);
-  // The run is complete: its outputs replace the checkpoint (a regular file; never a device
-  // output.checkpoint names).
-  if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
   return summary;
 }
 
