@@ -1,6 +1,6 @@
-// gemmvec tests: SIGINT while a run scores its vectors (after they are written) stops the
-// scoring within a block: exit 130, the vectors whole, OUT.json saying the scores were
-// interrupted. Through the real binary, the signal sent when it says scoring started.
+// gemmvec tests: SIGINT or SIGTERM while a run scores its vectors (after they are written) stops
+// the scoring within a block: exit 130 or 143, the vectors whole, OUT.json saying the scores
+// were interrupted. Through the real binary, the signal sent when it says scoring started.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -25,7 +25,8 @@ const std::string kBundledCorpus = std::string(GEMMVEC_SOURCE_DIR) + "/data/corp
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-TEST(ScoringSignal, SigintWhileScoringKeepsTheVectorsAndSaysSo) {
+// Runs a scoring run, signals it when it starts scoring, checks what it left.
+void expect_signal_stops_scoring(int sig) {
   test::TempDir dir;
   const std::string text = test::corpus_head(kBundledCorpus, 4000);
   if (text.empty()) GTEST_SKIP() << "cannot read the bundled corpus";
@@ -46,15 +47,15 @@ TEST(ScoringSignal, SigintWhileScoringKeepsTheVectorsAndSaysSo) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   ASSERT_FALSE(child.done()) << "the run ended before it said it was scoring: " << child.wait().err;
   const auto signalled = Clock::now();
-  ::kill(child.pid(), SIGINT);
+  ::kill(child.pid(), sig);
   while (!child.done() && seconds_since(signalled) < 30) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const double stop_seconds = seconds_since(signalled);
   if (!child.done()) ::kill(child.pid(), SIGKILL);
   const test::RunResult r = child.wait();
 
-  ASSERT_EQ(r.code, 130) << r.err;
+  ASSERT_EQ(r.code, 128 + sig) << r.err;
   EXPECT_LT(stop_seconds, 3.0) << "the scoring took " << stop_seconds << " s to stop";
-  EXPECT_NE(r.err.find("stopped by signal 2 while scoring"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stopped by signal " + std::to_string(sig) + " while scoring"), std::string::npos) << r.err;
   const WordVectors v = load_word2vec(dir.file("out.bin"));
   EXPECT_EQ(v.dim, 32u);
   EXPECT_GT(v.words.size(), 1000u);
@@ -64,6 +65,9 @@ TEST(ScoringSignal, SigintWhileScoringKeepsTheVectorsAndSaysSo) {
   EXPECT_FALSE(report["scores"].contains("log_likelihood"));
   EXPECT_FALSE(fs::exists(dir.file("out.bin.ckpt"))) << "the vectors are written: the checkpoint goes";
 }
+
+TEST(ScoringSignal, SigintWhileScoringKeepsTheVectorsAndSaysSo) { expect_signal_stops_scoring(SIGINT); }
+TEST(ScoringSignal, SigtermWhileScoringKeepsTheVectorsAndSaysSo) { expect_signal_stops_scoring(SIGTERM); }
 
 }  // namespace
 }  // namespace gemmvec
