@@ -13,6 +13,7 @@
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
@@ -179,9 +180,12 @@ void expect_interrupted_run_resumes_byte_identical(const test::RunVariant& varia
     interrupted = true;
   }
   ASSERT_TRUE(interrupted) << "no SIGINT landed during training in 6 tries";
-  const test::RunResult resumed = test::run_gemmvec(dir.path().string(), {"train", "--resume", "cut/vectors.bin.ckpt", "--quiet"});
+  const test::RunResult resumed = test::run_gemmvec(dir.path().string(), {"train", "--resume", "cut/vectors.bin.ckpt"});
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("resuming"), std::string::npos) << resumed.err;
+  // Both clocks count the training before the checkpoint.
+  const auto report = nlohmann::json::parse(test::read_file(dir.file("cut/vectors.bin.json")));
+  EXPECT_GE(report["total_seconds"].get<double>(), report["train_seconds"].get<double>()) << report.dump(2);
   EXPECT_TRUE(test::same_bytes(test::read_file(dir.file("cut/vectors.bin")), expected))
       << "resumed vectors differ from an uninterrupted run";
   EXPECT_FALSE(fs::exists(dir.file("cut/vectors.bin.ckpt")));

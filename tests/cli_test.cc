@@ -107,10 +107,10 @@ TEST(Cli, Word2vecFlagErrors) {
 }
 
 TEST(Cli, Word2vecFlagsMapToConfigWithWord2vecDefaults) {
-  // The corpus does not exist: the resolved config is printed, then the run stops with exit 1.
+  // The corpus does not exist: the resolved config is printed (-v), then the run stops with exit 1.
   const std::string missing = ::testing::TempDir() + "gemmvec_no_such_corpus.txt";
   const Result r = gemmvec("-train '" + missing + "' -output v.txt -size 7 -window 3 -negative 9 -iter 2 -min-count 1 "
-                        "-threads 1 -hs 0 -debug 2 -save-vocab w.vocab --set train.seed=9");
+                        "-threads 1 -hs 0 -debug 2 -save-vocab w.vocab --set train.seed=9 -v");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const std::string yaml = r.err.substr(0, r.err.rfind("gemmvec: "));
   const Config c = parse_config(yaml, "stderr");
@@ -157,7 +157,7 @@ TEST(Cli, Word2vecHsFlagsNeedExactlyOneOutputLayer) {
 TEST(Cli, Word2vecHsOneNegativeZeroIsLossHs) {
   const std::string missing = ::testing::TempDir() + "gemmvec_no_such_corpus.txt";
   for (const char* flags : {"-hs 1 -negative 0", "-negative 0 -hs 1"}) {
-    const Result r = gemmvec("-train '" + missing + "' -output v.txt " + flags);
+    const Result r = gemmvec("-train '" + missing + "' -output v.txt -v " + flags);  // -v: the config on stderr
     EXPECT_EQ(r.exit_code, 1) << r.err;  // the config is valid: the missing corpus stops it
     const Config c = parse_config(r.err.substr(0, r.err.rfind("gemmvec: ")), "stderr");
     EXPECT_EQ(c.model.loss, "hs") << flags;

@@ -217,7 +217,8 @@ int run_bench(const BenchOptions& options) {
         {"peak_rss_mb", "ru_maxrss of the process (wait4), the largest over the repeats"},
         {"analogy", "total accuracy (%) on the first analogy file, top-N vocabulary, as gemmvec eval"},
         {"similarity", "Spearman rho on the first similarity file, as gemmvec eval"},
-        {"final_loss", "gemmvec's mean sampled loss over the run (OUT.json)"}}},
+        {"final_loss", "gemmvec's mean sampled loss of the last progress interval: the loss curve's "
+                        "last point (OUT.json)"}}},
       {"bench_seconds", seconds},
       {"points", points}};
   fs::create_directories(out);

@@ -1,6 +1,8 @@
 // gemmvec: intrinsic evaluation: analogies (3CosAdd), word-pair similarity (Spearman), neighbours.
 #pragma once
 #include <cstdint>
+#include <functional>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -8,6 +10,17 @@
 #include "gemmvec/vectors_io.h"
 
 namespace gemmvec {
+
+// Polled by the scoring loops between blocks of work (a batch of analogy questions, a block of
+// held-out pairs, a similarity pair): true stops them with ScoringStopped. Empty: never stop.
+using StopCheck = std::function<bool()>;
+struct ScoringStopped : std::runtime_error {
+  ScoringStopped() : std::runtime_error("scoring stopped") {}
+};
+// Throws ScoringStopped when `stop` says so.
+inline void stop_point(const StopCheck& stop) {
+  if (stop && stop()) throw ScoringStopped();
+}
 
 // Unit-normalised rows and a lowercase word index: the form every query uses.
 class VectorIndex {
@@ -54,7 +67,7 @@ struct AnalogyScore {
 // frequent words (rows are in frequency order; 0: all), a, b, c excluded; sections whose name
 // starts with "gram" are syntactic. Throws InputError naming the file on malformed lines.
 AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& questions_path,
-                              size_t top_n);
+                              size_t top_n, const StopCheck& stop = {});
 
 struct SimilarityScore {
   double spearman = 0;
@@ -63,7 +76,8 @@ struct SimilarityScore {
 
 // Spearman rho between cosine and the human score; '#' lines skipped, pairs with an unknown
 // word skipped and counted. Tab- or space-separated "w1 w2 score".
-SimilarityScore evaluate_similarity(const VectorIndex& index, const std::string& pairs_path);
+SimilarityScore evaluate_similarity(const VectorIndex& index, const std::string& pairs_path,
+                                    const StopCheck& stop = {});
 
 // Spearman rank correlation with average ranks for ties.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);

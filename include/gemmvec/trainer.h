@@ -10,13 +10,15 @@
 
 namespace gemmvec {
 
+// A resumed run's seconds count its training before the checkpoint too.
 struct RunSummary {
   std::string backend;
   double train_seconds = 0;
-  double total_seconds = 0;
+  double total_seconds = 0;    // training, reading, writing and scoring
   uint64_t raw_words = 0;      // corpus words per epoch
   double words_per_second = 0; // raw words * epochs / train_seconds
-  double final_loss = 0;
+  double final_loss = 0;       // mean loss per pair of the last progress interval (the loss curve's last point)
+  double mean_loss = 0;        // mean loss per pair over the whole run
 };
 
 // Trains as config says; from `resume` (its matrices are moved out) when given. Writes

@@ -39,7 +39,8 @@ class Model:
         self._words: Optional[List[str]] = None
         self._ids: Optional[Dict[str, int]] = None
         #: For a trained model: backend, train_seconds, total_seconds, raw_words, words_per_second,
-        #: final_loss (as the run's OUT.json); None for a loaded one.
+        #: final_loss (the last progress interval's mean loss per pair), mean_loss (over the whole run),
+        #: as the run's OUT.json; None for a loaded one.
         self.summary = summary
 
     @property

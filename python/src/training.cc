@@ -97,6 +97,7 @@ std::tuple<Vectors, nb::dict> run(const Config& config, Checkpoint* resume, cons
   report["raw_words"] = summary.raw_words;
   report["words_per_second"] = summary.words_per_second;
   report["final_loss"] = summary.final_loss;
+  report["mean_loss"] = summary.mean_loss;
   return {Vectors(std::move(vectors)), report};
 }
 

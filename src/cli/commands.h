@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/stderr_lines.h"
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
 
@@ -38,10 +39,11 @@ uint64_t parse_count(const std::string& option, const std::string& text);
 
 std::string version();
 
-// Shared by `train` and the word2vec-style flags: prints the resolved config to stderr (unless
-// quiet), checks that every input file exists, and trains. `config_file` is the config the run
-// came from ("" for flags or a checkpoint), so that no output overwrites it.
-int run_training(const Config& config, bool quiet, Checkpoint* resume, const std::string& config_file);
+// Shared by `train` and the word2vec-style flags: sets how much the run prints on stderr
+// (kVerbose: the resolved config first), checks that every input file exists, and trains.
+// `config_file` is the config the run came from ("" for flags or a checkpoint), so that no
+// output overwrites it.
+int run_training(const Config& config, Verbosity verbosity, Checkpoint* resume, const std::string& config_file);
 
 // Each command takes the arguments after its name and returns the exit code; usage errors
 // are thrown as UsageError.

@@ -14,6 +14,7 @@
 #include "gemmvec/checkpoint.h"
 #include "gemmvec/config.h"
 #include "base/file_errors.h"
+#include "base/stderr_lines.h"
 #include "data/prepare.h"
 #include "gemmvec/trainer.h"
 #include "run/output_paths.h"
@@ -26,14 +27,17 @@ void apply_overrides(Config& config, const Args& args) {
 }
 
 const char kTrainUsage[] =
-    "usage: gemmvec train CONFIG.yaml [--set key=value]... [--quiet]\n"
-    "       gemmvec train --resume OUTPUT.ckpt [--quiet]\n\n"
+    "usage: gemmvec train CONFIG.yaml [--set key=value]... [--quiet | -v]\n"
+    "       gemmvec train --resume OUTPUT.ckpt [--quiet | -v]\n\n"
     "Trains word vectors as CONFIG.yaml says; each --set section.key=value overrides one key\n"
-    "(e.g. --set model.dim=300 --set data.corpus=[a.txt,b.txt]). The resolved config is printed\n"
-    "to stderr at start (not with --quiet) and saved beside the vectors. Keys: gemmvec init.\n"
+    "(e.g. --set model.dim=300 --set data.corpus=[a.txt,b.txt]). Keys: gemmvec init.\n"
+    "stderr shows a start line, the progress line and what was written; -v (--verbose) also\n"
+    "prints the resolved config at start (it is always saved beside the vectors as OUTPUT.yaml);\n"
+    "--quiet prints nothing there but warnings and errors. Scores the config asks for go to stdout.\n"
     "A checkpoint (output.checkpoint, default OUTPUT.ckpt) is written every\n"
     "train.checkpoint_minutes and on SIGINT/SIGTERM (then the exit code is 130/143); --resume\n"
-    "continues from it at the same epoch, position and learning rate.\n";
+    "continues from it at the same epoch, position and learning rate. A signal while scoring\n"
+    "(eval.*) after the vectors are written stops the scoring: exit 130/143, OUTPUT.json says so.\n";
 
 const char kPrepareUsage[] =
     "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n\n"
@@ -42,7 +46,7 @@ const char kPrepareUsage[] =
     "--set applies to the data and vocab keys (e.g. --set vocab.min_count=10).\n";
 
 const char kWord2vecUsage[] =
-    "usage: gemmvec -train FILE -output FILE [word2vec.c flags]... [--set key=value]... [--quiet]\n\n"
+    "usage: gemmvec -train FILE -output FILE [word2vec.c flags]... [--set key=value]... [--quiet | -v]\n\n"
     "word2vec.c's flags, with word2vec.c's defaults where they differ from gemmvec's:\n"
     "  -train FILE       data.corpus            -output FILE      output.path\n"
     "  -size N           model.dim (100)        -window N         model.window (5)\n"
@@ -88,17 +92,26 @@ void set_output_layer(Config& config, bool hs, const std::string& negative) {
   if (hs) config.model.loss = "hs";  // model.negative keeps its default: hs draws no samples
 }
 
+// --quiet, -v (--verbose), or neither: how much a run prints on stderr.
+Verbosity verbosity_flag(bool quiet, bool verbose) {
+  if (quiet && verbose) throw UsageError("--quiet and -v (--verbose) ask for opposite things: pass one");
+  return quiet ? Verbosity::kQuiet : verbose ? Verbosity::kVerbose : Verbosity::kNormal;
+}
+
 }  // namespace
 
-int run_training(const Config& config, bool quiet, Checkpoint* resume, const std::string& config_file) {
-  if (!quiet) fmt::print(stderr, "# gemmvec {}: resolved config\n{}", version(), to_yaml(config));
-  std::fflush(stderr);
+int run_training(const Config& config, Verbosity verbosity, Checkpoint* resume, const std::string& config_file) {
+  set_verbosity(verbosity);
+  if (verbosity == Verbosity::kVerbose)
+    print_lines(fmt::format("# gemmvec {}: resolved config\n{}", version(), to_yaml(config)));
   train(config, resume, config_file);  // prints its own progress and summary; checkpoints on SIGINT/SIGTERM
   return 0;
 }
 
 int cmd_train(const std::vector<std::string>& argv) {
-  const Args args = parse_args(argv, {{"--set", true}, {"--quiet", false}, {"--resume", true}}, "train");
+  const Args args = parse_args(argv, {{"--set", true}, {"--quiet", false}, {"--verbose", false}, {"-v", false},
+                                      {"--resume", true}}, "train");
+  const Verbosity verbosity = verbosity_flag(args.has("--quiet"), args.has("--verbose") || args.has("-v"));
   if (args.help) {
     fmt::print("{}", kTrainUsage);
     return 0;
@@ -112,7 +125,7 @@ int cmd_train(const std::vector<std::string>& argv) {
     apply_overrides(config, args);
     if (config.output.checkpoint.empty() && checkpoint_path(config) != path) config.output.checkpoint = path;
     validate(config);
-    return run_training(config, args.has("--quiet"), &checkpoint, "");
+    return run_training(config, verbosity, &checkpoint, "");
   }
   if (args.positional.size() != 1)
     throw UsageError(args.positional.empty() ? "train needs a config file: gemmvec train CONFIG.yaml (a template: gemmvec init)"
@@ -120,7 +133,7 @@ int cmd_train(const std::vector<std::string>& argv) {
   Config config = load_config(args.positional[0]);
   apply_overrides(config, args);
   validate(config);
-  return run_training(config, args.has("--quiet"), nullptr, args.positional[0]);
+  return run_training(config, verbosity, nullptr, args.positional[0]);
 }
 
 int cmd_prepare(const std::vector<std::string>& argv) {
@@ -149,11 +162,11 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
   config.model.sample = 1e-3;
   config.output.format = "txt";
   std::vector<std::string> overrides;
-  bool quiet = false;
+  bool quiet = false, verbose = false;
   bool has_train = false, has_output = false;
   bool hs = false;               // word2vec.c's defaults: -hs 0 -negative 5
   std::string negative = "5";
-  std::vector<std::string> known{"--set", "--quiet", "--help"};
+  std::vector<std::string> known{"--set", "--quiet", "--verbose", "-v", "--help"};
   for (const KeyFlag& f : kKeyFlags) known.emplace_back(f.flag);
   for (const char* f : kOtherFlags) known.emplace_back(f);
 
@@ -165,6 +178,10 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
     }
     if (flag == "--quiet") {
       quiet = true;
+      continue;
+    }
+    if (flag == "--verbose" || flag == "-v") {
+      verbose = true;
       continue;
     }
     if (flag.size() < 2 || flag[0] != '-')
@@ -203,7 +220,7 @@ int cmd_word2vec(const std::vector<std::string>& argv) {
   if (!has_output && config.output.path == OutputConfig{}.path)
     throw UsageError("-output FILE is required (gemmvec --help)");
   validate(config);
-  return run_training(config, quiet, nullptr, "");
+  return run_training(config, verbosity_flag(quiet, verbose), nullptr, "");
 }
 
 }  // namespace gemmvec::cli

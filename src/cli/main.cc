@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "gemmvec/config.h"
 #include "base/interrupt.h"
+#include "base/stderr_lines.h"
 
 namespace gemmvec::cli {
 
@@ -109,7 +110,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"train", cmd_train, "CONFIG.yaml [--set key=value]... [--quiet]", "train word vectors as the config says; --set overrides a key"},
+    {"train", cmd_train, "CONFIG.yaml [--set key=value]... [--quiet | -v]", "train word vectors as the config says; --set overrides a key"},
     {"prepare", cmd_prepare, "CORPUS... --out PREFIX [--set key=value]...", "count the vocabulary and cache the tokens (data.tokens: PREFIX)"},
     {"eval", cmd_eval, "VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json] | --checkpoint FILE.ckpt --log-likelihood TEXT", "analogy accuracy, similarity correlation, held-out log-likelihood"},
     {"similar", cmd_similar, "VECTORS WORD... [-n 10]", "the nearest words by cosine"},
@@ -130,7 +131,7 @@ void print_help(std::FILE* to) {
              "\nword2vec.c's flags work as they are, with word2vec.c's defaults (-cbow 1 -binary 0 -sample 1e-3):\n"
              "  gemmvec -train FILE -output FILE [-size N] [-window N] [-sample X] [-negative N] [-threads N]\n"
              "          [-iter N] [-min-count N] [-alpha X] [-binary 0|1] [-cbow 0|1] [-hs 0]\n"
-             "          [-save-vocab FILE] [-read-vocab FILE] [--set key=value]... [--quiet]\n\n"
+             "          [-save-vocab FILE] [-read-vocab FILE] [--set key=value]... [--quiet | -v]\n\n"
              "Config keys and their defaults: gemmvec init.\n\n"
              "Exit codes (docs/errors.md): 0 ok; 1 bad input (a file missing, unreadable or corrupt);\n"
              "2 usage or config error; 3 out of resources (memory, disk space); 130 interrupted by SIGINT,\n"
@@ -178,25 +179,25 @@ int main(int argc, char** argv) {
   try {
     return gemmvec::cli::dispatch(std::vector<std::string>(argv + 1, argv + argc));
   } catch (const gemmvec::Interrupted& e) {
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return 128 + e.signal;
   } catch (const gemmvec::UsageError& e) {
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return gemmvec::kExitUsage;
   } catch (const gemmvec::InputError& e) {
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return gemmvec::kExitInput;
   } catch (const gemmvec::TrainingDiverged& e) {
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return gemmvec::kExitDiverged;
   } catch (const gemmvec::ResourceError& e) {
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return gemmvec::kExitResource;
   } catch (const std::bad_alloc&) {
-    fmt::print(stderr, "gemmvec: out of memory (lower model.dim or the vocab size, or free memory)\n");
+    gemmvec::print_message("gemmvec: out of memory (lower model.dim or the vocab size, or free memory)");
     return gemmvec::kExitResource;
   } catch (const std::exception& e) {  // DeviceError and anything else
-    fmt::print(stderr, "gemmvec: {}\n", e.what());
+    gemmvec::print_message(std::string("gemmvec: ") + e.what());
     return gemmvec::kExitInput;
   }
 }

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "base/stderr_lines.h"
 #include "data/prepare.h"
 #include "data/token_format.h"
 
@@ -108,8 +109,8 @@ PreparedCorpus prepare_corpus(const Config& config) {
     check_pair(tokens_path, vocab_path, out.vocab, fix);
     check_ids(out.tokens, tokens_path, out.vocab.size(), fix);
     save_user_vocab(config, out.vocab);
-    std::fprintf(stderr, "gemmvec: token cache %s (%zu tokens, vocab %u)\n", tokens_path.c_str(),
-                 out.tokens.size(), out.vocab.size());
+    print_note(fmt::format("gemmvec: token cache {} ({} tokens, vocab {})", tokens_path, out.tokens.size(),
+                           out.vocab.size()));
     return out;
   }
   if (config.data.corpus.empty())
@@ -128,11 +129,11 @@ PreparedCorpus prepare_corpus(const Config& config) {
       out.vocab = std::move(vocab);
       out.tokens = std::move(tokens);
       save_user_vocab(config, out.vocab);
-      std::fprintf(stderr, "gemmvec: token cache %s (%zu tokens, vocab %u)\n", tokens_path.c_str(),
-                   out.tokens.size(), out.vocab.size());
+      print_note(fmt::format("gemmvec: token cache {} ({} tokens, vocab {})", tokens_path, out.tokens.size(),
+                             out.vocab.size()));
       return out;
     } catch (const InputError& e) {
-      std::fprintf(stderr, "gemmvec: warning: %s; rebuilding it\n", e.what());
+      print_message(fmt::format("gemmvec: warning: {}; rebuilding it", e.what()));
     }
   }
 
@@ -142,7 +143,7 @@ PreparedCorpus prepare_corpus(const Config& config) {
                                  config.data.cache_dir, ec.message()));
   out.vocab = make_vocab_and_tokens(config, tokens_path, vocab_path);
   out.tokens = TokenCache::open(tokens_path);
-  std::fprintf(stderr, "gemmvec: token cache %s (%zu tokens)\n", tokens_path.c_str(), out.tokens.size());
+  print_note(fmt::format("gemmvec: token cache {} ({} tokens)", tokens_path, out.tokens.size()));
   return out;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 
+#include "base/stderr_lines.h"
 #include "data/byte_source.h"
 
 namespace gemmvec {
@@ -266,7 +267,7 @@ std::string describe_changes(const ReaderStats& stats, const ReaderLimits& limit
 
 void warn_changes(const ReaderStats& stats, const ReaderLimits& limits) {
   const std::string changes = describe_changes(stats, limits);
-  if (!changes.empty()) std::fprintf(stderr, "gemmvec: warning: corpus read with changes: %s\n", changes.c_str());
+  if (!changes.empty()) print_message("gemmvec: warning: corpus read with changes: " + changes);
 }
 
 ReaderStats read_corpus(const std::vector<std::string>& paths, const ReaderLimits& limits,

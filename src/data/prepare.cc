@@ -17,6 +17,7 @@
 
 #include "base/atomic_file.h"
 #include "base/file_errors.h"
+#include "base/stderr_lines.h"
 #include "data/corpus_reader.h"
 #include "data/first_seen_table.h"
 #include "data/token_cache.h"
@@ -151,9 +152,8 @@ Vocab vocab_from(std::unordered_map<std::string, uint64_t> counts, uint64_t tota
   if (vocab.size() == 0)
     throw InputError(fmt::format("{}: no word occurs {} times in its {} words (lower vocab.min_count)",
                                  describe_corpus(corpus), config.vocab.min_count, total));
-  std::fprintf(stderr, "gemmvec: counted %llu words, vocab %u (min_count %llu) in %.2f s\n",
-               static_cast<unsigned long long>(total), vocab.size(),
-               static_cast<unsigned long long>(config.vocab.min_count), seconds);
+  print_note(fmt::format("gemmvec: counted {} words, vocab {} (min_count {}) in {:.2f} s", total, vocab.size(),
+                         config.vocab.min_count, seconds));
   return vocab;
 }
 
@@ -182,14 +182,10 @@ Vocab count_and_build(const Config& config, const std::string& path,
   out.close(nullptr);
   print_notes(stats, config.data);
   if (table.pruned() > 0)
-    std::fprintf(stderr,
-                 "gemmvec: warning: more than %llu distinct words (data.max_count_table): pruned "
-                 "%llu rare words (counts up to %llu) in %zu prunes while counting, as word2vec.c "
-                 "does; rare counts are approximate and a pruned word's earlier occurrences are "
-                 "not in the token file\n",
-                 static_cast<unsigned long long>(config.data.max_count_table),
-                 static_cast<unsigned long long>(table.pruned()),
-                 static_cast<unsigned long long>(table.min_reduce() - 1), table.prunes());
+    print_message(fmt::format("gemmvec: warning: more than {} distinct words (data.max_count_table): pruned {} rare "
+                              "words (counts up to {}) in {} prunes while counting, as word2vec.c does; rare counts "
+                              "are approximate and a pruned word's earlier occurrences are not in the token file",
+                              config.data.max_count_table, table.pruned(), table.min_reduce() - 1, table.prunes()));
   Vocab vocab = vocab_from(table.counts(config.vocab.min_count), raw_words, config, seconds_since(t0));
   on_vocab(vocab);
 
@@ -198,8 +194,7 @@ Vocab count_and_build(const Config& config, const std::string& path,
   TokenHeader h = renumber_in_place(
       tmp.path(), [&](size_t g) -> const std::vector<uint32_t>& { return table.map(g); }, raw_words, vocab);
   tmp.commit();
-  std::fprintf(stderr, "gemmvec: encoded %s (%llu tokens) in %.2f s\n", path.c_str(),
-               static_cast<unsigned long long>(h.tokens), seconds_since(t1));
+  print_note(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t1)));
   return vocab;
 }
 
@@ -214,8 +209,7 @@ void build_reported(const Config& config, const Vocab& vocab, const std::string&
                                  describe_corpus(config.data.corpus), h.raw_words,
                                  config.vocab.read.empty() ? "" : " " + config.vocab.read));
   }
-  std::fprintf(stderr, "gemmvec: encoded %s (%llu tokens) in %.2f s\n", path.c_str(),
-               static_cast<unsigned long long>(h.tokens), seconds_since(t0));
+  print_note(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t0)));
 }
 
 }  // namespace
@@ -237,7 +231,7 @@ struct stat stat_corpus_file(const std::string& path) {
 void save_user_vocab(const Config& config, const Vocab& vocab) {
   if (config.vocab.save.empty()) return;
   vocab.save(config.vocab.save);
-  std::fprintf(stderr, "gemmvec: saved vocab %s (%u words)\n", config.vocab.save.c_str(), vocab.size());
+  print_note(fmt::format("gemmvec: saved vocab {} ({} words)", config.vocab.save, vocab.size()));
 }
 
 Vocab make_vocab_and_tokens(const Config& config, const std::string& tokens_path,
@@ -251,8 +245,7 @@ Vocab make_vocab_and_tokens(const Config& config, const std::string& tokens_path
     vocab = Vocab::load(config.vocab.read);
     if (vocab.size() == 0)
       throw InputError(config.vocab.read + ": the vocab file has no words (check vocab.read)");
-    std::fprintf(stderr, "gemmvec: read vocab %s (%u words)\n", config.vocab.read.c_str(),
-                 vocab.size());
+    print_note(fmt::format("gemmvec: read vocab {} ({} words)", config.vocab.read, vocab.size()));
   } else {
     return count_and_build(config, tokens_path, save);
   }
@@ -270,8 +263,7 @@ void prepare_to_prefix(const Config& config, const std::string& prefix) {
   std::error_code ec;
   if (!parent.empty()) fs::create_directories(parent, ec);
   Vocab vocab = make_vocab_and_tokens(config, prefix + ".tokens", prefix + ".vocab");
-  std::fprintf(stderr, "gemmvec: wrote %s.vocab (%u words) and %s.tokens\n", prefix.c_str(),
-               vocab.size(), prefix.c_str());
+  print_note(fmt::format("gemmvec: wrote {}.vocab ({} words) and {}.tokens", prefix, vocab.size(), prefix));
 }
 
 }  // namespace gemmvec

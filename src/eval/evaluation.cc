@@ -173,7 +173,8 @@ std::vector<float> analogy_query(const VectorIndex& index, int64_t a, int64_t b,
   return query;
 }
 
-AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& questions_path, size_t top_n) {
+AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& questions_path, size_t top_n,
+                              const StopCheck& stop) {
   const size_t vocab = top_n == 0 ? index.size() : std::min(top_n, index.size());
   const size_t d = index.dim();
   std::ifstream in = open_or_throw(questions_path, "analogy questions");
@@ -190,6 +191,7 @@ AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& quest
   auto flush = [&]() {
     const size_t nb = batch.size();
     if (nb == 0) return;
+    stop_point(stop);
     for (size_t q = 0; q < nb; ++q) {
       const Question& Q = batch[q];
       const float* a = unit + Q.a * d;
@@ -264,7 +266,7 @@ AnalogyScore evaluate_analogy(const VectorIndex& index, const std::string& quest
   return score;
 }
 
-SimilarityScore evaluate_similarity(const VectorIndex& index, const std::string& pairs_path) {
+SimilarityScore evaluate_similarity(const VectorIndex& index, const std::string& pairs_path, const StopCheck& stop) {
   std::ifstream in = open_or_throw(pairs_path, "word pairs");
   SimilarityScore out;
   std::vector<double> cosine, human;
@@ -283,7 +285,7 @@ SimilarityScore evaluate_similarity(const VectorIndex& index, const std::string&
     if (end == t[2].c_str() || *end != '\0' || !std::isfinite(h)) {
       throw InputError(fmt::format("{}:{}: score '{}' is not a number", pairs_path, line_no, t[2]));
     }
-    ++out.pairs_total;
+    if (++out.pairs_total % 1024 == 0) stop_point(stop);
     const int64_t a = index.find(t[0]), b = index.find(t[1]);
     if (a < 0 || b < 0) continue;
     const float* x = index.unit_data() + static_cast<size_t>(a) * index.dim();

@@ -74,7 +74,7 @@ void FullSoftmaxScorer::score(const float* u, size_t n, const uint32_t* words, d
 }
 
 LogLikelihood log_likelihood(const HeldOutPairs& pairs, const float* in, uint32_t dim, const OutputScorer& scorer,
-                             size_t block) {
+                             size_t block, const StopCheck& stop) {
   LogLikelihood result;
   result.pairs = pairs.pairs.size();
   result.pairs_seen = pairs.seen;
@@ -83,6 +83,7 @@ LogLikelihood log_likelihood(const HeldOutPairs& pairs, const float* in, uint32_
   std::vector<double> log_p(block), log_z(block);
   double sum_p = 0, sum_z = 0;
   for (size_t b0 = 0; b0 < pairs.pairs.size(); b0 += block) {
+    stop_point(stop);
     const size_t nb = std::min(block, pairs.pairs.size() - b0);
     for (size_t i = 0; i < nb; ++i) {
       const HeldOutPair& p = pairs.pairs[b0 + i];

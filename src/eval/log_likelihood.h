@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "eval/score_tiles.h"
+#include "gemmvec/evaluation.h"
 
 namespace gemmvec {
 
@@ -85,9 +86,12 @@ struct LogLikelihood {
   double perplexity() const { return std::exp(-mean_log_p); }
 };
 
+// Pairs per call of the scorer: a (256, tile rows) block of scores stays in cache.
+inline constexpr size_t kPairBlock = 256;
+
 // Scores every pair: its input vector is the mean of its rows of `in` (rows, dim); `block`
-// pairs go to the scorer at once.
+// pairs go to the scorer at once, `stop` polled before each block.
 LogLikelihood log_likelihood(const HeldOutPairs& pairs, const float* in, uint32_t dim, const OutputScorer& scorer,
-                             size_t block = 256);
+                             size_t block = kPairBlock, const StopCheck& stop = {});
 
 }  // namespace gemmvec

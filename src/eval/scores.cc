@@ -8,12 +8,13 @@
 namespace gemmvec {
 
 nlohmann::ordered_json score_vectors(const VectorIndex& index, const std::vector<std::string>& analogy,
-                                     const std::vector<std::string>& similarity, size_t top_n) {
+                                     const std::vector<std::string>& similarity, size_t top_n,
+                                     const StopCheck& stop) {
   nlohmann::ordered_json scores = {{"analogy_top_n", top_n},
                                    {"analogy", nlohmann::ordered_json::array()},
                                    {"similarity", nlohmann::ordered_json::array()}};
   for (const std::string& file : analogy) {
-    const AnalogyScore s = evaluate_analogy(index, file, top_n);
+    const AnalogyScore s = evaluate_analogy(index, file, top_n, stop);
     scores["analogy"].push_back({{"file", file}, {"semantic", s.semantic()}, {"syntactic", s.syntactic()},
                                  {"total", s.total()}, {"coverage", s.coverage()},
                                  {"semantic_correct", s.semantic_correct}, {"semantic_total", s.semantic_total},
@@ -21,7 +22,7 @@ nlohmann::ordered_json score_vectors(const VectorIndex& index, const std::vector
                                  {"questions", s.questions}});
   }
   for (const std::string& file : similarity) {
-    const SimilarityScore s = evaluate_similarity(index, file);
+    const SimilarityScore s = evaluate_similarity(index, file, stop);
     const double coverage = s.pairs_total ? 100.0 * s.pairs_used / s.pairs_total : 0;
     scores["similarity"].push_back({{"file", file}, {"spearman", s.spearman}, {"coverage", coverage},
                                     {"pairs_used", s.pairs_used}, {"pairs_total", s.pairs_total}});

@@ -15,8 +15,10 @@ namespace gemmvec {
 
 // {"analogy_top_n": N, "analogy": [{file, semantic, syntactic, total, coverage, ...}],
 //  "similarity": [{file, spearman, coverage, pairs_used, pairs_total}]}
+// `stop`: as the scoring loops poll it (gemmvec/evaluation.h).
 nlohmann::ordered_json score_vectors(const VectorIndex& index, const std::vector<std::string>& analogy,
-                                     const std::vector<std::string>& similarity, size_t top_n);
+                                     const std::vector<std::string>& similarity, size_t top_n,
+                                     const StopCheck& stop = {});
 
 // score_vectors() of a vectors file, with its path, words and dim (`gemmvec eval --json`).
 nlohmann::ordered_json eval_report(const std::string& path, const std::vector<std::string>& analogy,

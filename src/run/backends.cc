@@ -3,6 +3,7 @@
 
 #include <fmt/core.h>
 
+#include "base/stderr_lines.h"
 #include "cpu/cpu_backend.h"
 #include "pipeline_backend.h"
 
@@ -37,7 +38,7 @@ const BackendEntry& choose_backend(const std::string& asked, OutputLoss loss) {
     const BackendEntry& cuda = find_backend("cuda");
     const std::string why = hs && !cuda.trains_hs ? "model.loss hs trains on the cpu backend" : cuda.unavailable();
     if (why.empty()) return cuda;
-    fmt::print(stderr, "gemmvec: using the cpu backend: {}\n", why);
+    print_note(fmt::format("gemmvec: using the cpu backend: {}", why));
     return find_backend("cpu");
   }
   const BackendEntry& b = find_backend(asked);

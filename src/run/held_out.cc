@@ -68,12 +68,13 @@ std::vector<HeldOutText> read_held_out(const Config& config, const Vocab& vocab)
 }
 
 nlohmann::ordered_json score_held_out(const std::vector<HeldOutText>& texts, OutputLoss loss, const float* in,
-                                      const Embeddings& model, const HuffmanTree* tree) {
+                                      const Embeddings& model, const HuffmanTree* tree, const StopCheck& stop) {
   nlohmann::ordered_json scores = nlohmann::ordered_json::array();
   if (texts.empty()) return scores;
   const std::unique_ptr<OutputScorer> scorer = output_scorer(loss, model, tree);
   for (const HeldOutText& text : texts)
-    scores.push_back(log_likelihood_json(text.file, log_likelihood(text.pairs, in, model.dim, *scorer)));
+    scores.push_back(
+        log_likelihood_json(text.file, log_likelihood(text.pairs, in, model.dim, *scorer, kPairBlock, stop)));
   return scores;
 }
 

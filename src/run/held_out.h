@@ -47,7 +47,8 @@ std::vector<HeldOutText> read_held_out(const Config& config, const Vocab& vocab)
 
 // Each text's log-likelihood under the model: `in` (rows, dim) the input vectors, the output
 // layer `model`'s out and out_bias (its `in` is not read). The scores' "log_likelihood" list.
+// `stop` is polled between blocks of pairs (ScoringStopped).
 nlohmann::ordered_json score_held_out(const std::vector<HeldOutText>& texts, OutputLoss loss, const float* in,
-                                      const Embeddings& model, const HuffmanTree* tree);
+                                      const Embeddings& model, const HuffmanTree* tree, const StopCheck& stop = {});
 
 }  // namespace gemmvec

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/file_errors.h"
+#include "base/stderr_lines.h"
 #include "gemmvec/errors.h"
 
 namespace gemmvec {
@@ -17,16 +18,10 @@ namespace gemmvec {
 TerminalProgress::TerminalProgress() : tty_(isatty(STDERR_FILENO)) {}
 
 void TerminalProgress::update(const ProgressSample& s) {
-  std::fprintf(stderr, "%sepoch %u/%u  %5.1f%%  %8.0f words/s  lr %.6f  loss %.4f  eta %5.0fs%s",
-               tty_ ? "\r" : "", s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
-               s.eta_seconds, tty_ && !s.final ? "" : "\n");
-  std::fflush(stderr);
-  open_ = tty_ && !s.final;
-}
-
-void TerminalProgress::end_line() {
-  if (open_) std::fputc('\n', stderr);
-  open_ = false;
+  print_progress(fmt::format("epoch {}/{}  {:5.1f}%  {:8.0f} words/s  lr {:.6f}  loss {:.4f}  eta {:5.0f}s",
+                             s.epoch + 1, s.epochs, 100.0 * s.fraction, s.words_per_second, s.lr, s.loss,
+                             s.eta_seconds),
+                 tty_ && !s.final);
 }
 
 MetricsLog::MetricsLog(const std::string& path, bool append) {

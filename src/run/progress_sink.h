@@ -8,19 +8,16 @@
 
 namespace gemmvec {
 
-// One refreshing line on a terminal, one line per sample otherwise (stderr).
+// One refreshing line on a terminal, one line per sample otherwise (stderr, base/stderr_lines.h:
+// none when quiet; any other line printed there ends the refreshing one first).
 class TerminalProgress final : public ProgressSink {
  public:
   TerminalProgress();
   bool is_terminal() const { return tty_; }
   void update(const ProgressSample& s) override;
-  // Ends the refreshing line, so other lines (a checkpoint note, the watched words) start on
-  // their own. Called while no backend reports.
-  void end_line();
 
  private:
   bool tty_ = false;
-  bool open_ = false;  // a refreshing line is showing, not yet ended
 };
 
 // A JSON object per sample, one per line (output.metrics); a resumed run appends. Opened with

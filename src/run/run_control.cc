@@ -11,7 +11,8 @@ namespace gemmvec {
 
 RunControl::RunControl(const RunControlOptions& options, std::vector<ProgressSink*> sinks)
     : opt_(options), sinks_(std::move(sinks)), words_(options.words_done), loss_(options.loss_sum),
-      loss_pairs_(options.loss_pairs) {
+      loss_pairs_(options.loss_pairs),
+      last_loss_(options.loss_pairs ? options.loss_sum / static_cast<double>(options.loss_pairs) : 0.0) {
   start_ = last_sample_ = last_checkpoint_ = last_watch_ = std::chrono::steady_clock::now();
 }
 
@@ -61,6 +62,11 @@ double RunControl::mean_loss() const {
   return loss_pairs_ ? loss_ / static_cast<double>(loss_pairs_) : 0.0;
 }
 
+double RunControl::last_loss() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_loss_;
+}
+
 double RunControl::loss_sum() const {
   std::lock_guard<std::mutex> lock(mu_);
   return loss_;
@@ -85,6 +91,7 @@ void RunControl::report(uint64_t words, double loss, uint64_t pairs) {
   last_sample_ = now;
   const ProgressSample s = sample(false);
   for (ProgressSink* sink : sinks_) sink->update(s);
+  last_loss_ = s.loss;
   window_loss_ = 0;
   window_pairs_ = 0;
 }
@@ -105,7 +112,8 @@ ProgressSample RunControl::sample(bool final) const {
   s.words_per_second = s.seconds > 0 ? static_cast<double>(done) * raw_ratio / s.seconds : 0.0;
   s.pairs = pairs_.load();
   s.lr = lr();
-  s.loss = window_pairs_ ? window_loss_ / static_cast<double>(window_pairs_) : 0.0;
+  // An interval without pairs (the final one, just after a sample) repeats the last loss.
+  s.loss = window_pairs_ ? window_loss_ / static_cast<double>(window_pairs_) : last_loss_;
   s.eta_seconds = s.fraction > 0 ? s.seconds * (1.0 - s.fraction) / s.fraction : 0.0;
   s.final = final;
   return s;
@@ -115,6 +123,9 @@ double RunControl::finish() {
   std::lock_guard<std::mutex> lock(mu_);
   const ProgressSample s = sample(true);
   for (ProgressSink* sink : sinks_) sink->update(s);
+  last_loss_ = s.loss;
+  window_loss_ = 0;
+  window_pairs_ = 0;
   return seconds();
 }
 

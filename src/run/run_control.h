@@ -60,6 +60,9 @@ class RunControl final : public TrainControl {
   double seconds() const;
   // Mean loss per pair since the start; the sums behind it.
   double mean_loss() const;
+  // Mean loss per pair of the last sample's interval (after finish(): the final one), as the sinks
+  // saw it; a resumed run's mean so far until its first sample.
+  double last_loss() const;
   double loss_sum() const;
   uint64_t loss_pairs() const;
 
@@ -74,6 +77,7 @@ class RunControl final : public TrainControl {
   uint64_t loss_pairs_ = 0;   // guarded by mu_
   double window_loss_ = 0;    // since the last sample
   uint64_t window_pairs_ = 0;
+  double last_loss_ = 0;      // the last sample's loss
   uint32_t epoch_ = 0;
   mutable std::mutex mu_;
   std::chrono::steady_clock::time_point start_, last_sample_, last_checkpoint_, last_watch_;

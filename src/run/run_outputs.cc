@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "base/atomic_file.h"
+#include "base/interrupt.h"
+#include "base/stderr_lines.h"
 #include "eval/scores.h"
 #include "gemmvec/vectors_io.h"
 #include "run/held_out.h"
@@ -21,14 +23,16 @@ void print_neighbours(const VectorIndex& index, const std::vector<std::string>& 
 }
 
 // The neighbours and scores the config asks for, printed; the scores returned for OUT.json.
-// `held_out`: the held-out log-likelihoods, already computed (the output layer is gone by now).
-nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors, nlohmann::ordered_json held_out) {
+// `held_out`: the held-out log-likelihoods, already computed. A signal stops the scoring
+// (ScoringStopped) at its next block.
+nlohmann::ordered_json evaluate(const Config& config, const WordVectors& vectors, nlohmann::ordered_json held_out,
+                                const StopCheck& stop) {
   const EvalConfig& eval = config.eval;
   if (eval.analogy.empty() && eval.similarity.empty() && eval.neighbours.empty() && eval.heldout.empty())
     return nlohmann::ordered_json::object();
   const VectorIndex index(vectors);
   print_neighbours(index, eval.neighbours);
-  nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n);
+  nlohmann::ordered_json scores = score_vectors(index, eval.analogy, eval.similarity, eval.analogy_top_n, stop);
   if (!eval.heldout.empty()) scores["log_likelihood"] = std::move(held_out);
   fmt::print("{}", scores_text(scores));
   return scores;
@@ -45,7 +49,7 @@ void save_output_layer(const Config& config, const Vocab& vocab, const Embedding
   if (config.output.format == "txt") save_word2vec_text(path, layer);
   else save_word2vec_binary(path, layer);
   if (config.output.format == "both") save_word2vec_text(text_twin_path(path), layer);
-  fmt::print(stderr, "gemmvec: wrote the output layer to {}\n", path);
+  print_note(fmt::format("gemmvec: wrote the output layer to {}", path));
 }
 
 // The config as the run used it: the backend that ran and every value a backend default or
@@ -81,20 +85,38 @@ WordVectors write_run_outputs(const Config& config, const Vocab& vocab, Embeddin
   if (config.output.save_output && sidecars) save_output_layer(config, vocab, model);
   if (!config.output.vocab.empty()) vocab.save(config.output.vocab);
   if (config.output.save_config && sidecars) write_file_atomic(out + ".yaml", to_yaml(as_run(config, plan, summary)));
-  fmt::print(stderr, "gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s\n", out,
-             vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second);
+  print_note(fmt::format("gemmvec: wrote {} ({} words, dim {}); trained {:.1f} s, {:.0f} words/s, loss {:.4f}", out,
+                         vectors.words.size(), vectors.dim, summary.train_seconds, summary.words_per_second,
+                         summary.final_loss));
 
   nlohmann::ordered_json report = {{"backend", summary.backend}, {"train_seconds", summary.train_seconds},
                                    {"raw_words_per_epoch", summary.raw_words}, {"epochs", plan.epochs},
                                    {"words_per_second", summary.words_per_second}, {"final_loss", summary.final_loss},
+                                   {"mean_loss", summary.mean_loss},
                                    {"vocab", vocab.size()}, {"dim", plan.dim}, {"threads", plan.threads},
                                    {"group_size", plan.group_size}, {"group_negatives", plan.group_negatives},
                                    {"batch_words", plan.batch_words}};
   report["device_memory_mb"] = device_bytes ? nlohmann::ordered_json(device_bytes / 1048576.0) : nlohmann::ordered_json(nullptr);
-  report["scores"] = evaluate(config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model, &plan.tree));
+  // The signal handlers the trainer installed only record a signal: the scoring polls it.
+  const StopCheck stop = [] { return interrupt_signal() != 0; };
+  const bool scoring = !held_out.empty() || !config.eval.analogy.empty() || !config.eval.similarity.empty();
+  if (scoring) print_note("gemmvec: scoring the vectors");
+  int stopped_by = 0;
+  try {
+    report["scores"] = evaluate(
+        config, vectors, score_held_out(held_out, plan.loss, vectors.data.data(), model, &plan.tree, stop), stop);
+  } catch (const ScoringStopped&) {
+    stopped_by = interrupt_signal();
+    report["scores"] = {{"interrupted", fmt::format("stopped by signal {} before the scores were done; the vectors are "
+                                                    "whole (score them with gemmvec eval)", stopped_by)}};
+  }
   summary.total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report["total_seconds"] = summary.total_seconds;
   if (sidecars) write_file_atomic(out + ".json", report.dump(2) + "\n");
+  if (stopped_by)
+    throw Interrupted(fmt::format("stopped by signal {} while scoring: the vectors {} are written, the scores are "
+                                  "not{}", stopped_by, out, sidecars ? fmt::format(" ({}.json says so)", out) : ""),
+                      stopped_by);
   return vectors;
 }
 

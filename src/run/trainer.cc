@@ -13,6 +13,7 @@
 
 #include "base/interrupt.h"
 #include "base/atomic_file.h"
+#include "base/stderr_lines.h"
 #include "data/corpus_cache.h"
 #include "data/token_format.h"
 #include "run/backends.h"
@@ -62,13 +63,25 @@ RunControlOptions control_options(const Config& config, const PreparedCorpus& co
   return o;
 }
 
-void print_start(const std::string& backend, const TrainPlan& plan) {
+// The data a run trains on, as the start line names it.
+std::string data_name(const Config& config) {
+  if (config.data.corpus.empty()) return config.data.tokens + ".tokens";
+  const std::string& first = config.data.corpus.front();
+  return config.data.corpus.size() == 1 ? first : fmt::format("{} and {} more", first, config.data.corpus.size() - 1);
+}
+
+// One line: what is trained, on what, into what, and how.
+void print_start(const Config& config, const std::string& backend, const TrainPlan& plan) {
   const bool cpu = backend == "cpu";
   const std::string output = plan.loss == OutputLoss::kHs
       ? fmt::format("hierarchical softmax, paths up to {} nodes", plan.tree.max_length())
       : fmt::format("group {} positions, K {} negatives", plan.group_size, plan.group_negatives);
-  fmt::print(stderr, "gemmvec: backend {}{}, {}{}\n", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
-             output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words, plan.row_update_cap));
+  print_note(fmt::format("gemmvec: {} dim {}, loss {}, epochs {}: {} -> {}",
+                         plan.type == ModelType::kCbow ? "cbow" : "skipgram", plan.dim, config.model.loss, plan.epochs,
+                         data_name(config), config.output.path));
+  print_note(fmt::format("gemmvec: backend {}{}, {}{}", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
+                         output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words,
+                                                        plan.row_update_cap)));
 }
 
 [[noreturn]] void throw_diverged(const Config& config, const std::string& backend, uint32_t epoch, uint64_t words) {
@@ -94,7 +107,6 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
                   const PreparedCorpus& corpus, uint32_t epochs, TrainCursor& cursor, RunControl& control,
                   const WatchFn& watch) {
   const std::string ckpt = checkpoint_path(config);
-  const InterruptHandlers handlers;
   while (cursor.epoch < epochs) {
     control.start_epoch(cursor.epoch);
     const bool epoch_ended = backend.train_epoch(corpus.tokens, cursor, control);
@@ -122,7 +134,7 @@ void train_epochs(const Config& config, const std::string& backend_name, Backend
     if (const int sig = interrupt_signal())
       throw Interrupted(fmt::format("stopped by signal {} at epoch {}: checkpoint written to {} (resume with: gemmvec "
                                     "train --resume {})", sig, cursor.epoch + 1, ckpt, ckpt), sig);
-    fmt::print(stderr, "gemmvec: checkpoint written to {}\n", ckpt);
+    print_note(fmt::format("gemmvec: checkpoint written to {}", ckpt));
     control.checkpoint_written();
   }
 }
@@ -135,7 +147,10 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
 
 RunSummary train(const Config& config, Checkpoint* resume, const std::string& config_file, const RunHooks& hooks) {
   validate(config);
-  const auto t0 = std::chrono::steady_clock::now();
+  // A resumed run's total_seconds counts its training before the checkpoint, as train_seconds does.
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now() - std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(resume ? resume->train_seconds : 0));
   // Missing inputs, outputs that cannot be written (or would overwrite an input) and a backend
   // that cannot run here are refused before any data is read.
   if (config.data.corpus.empty() && config.data.tokens.empty())
@@ -159,14 +174,14 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   // Inputs that need the vocabulary are checked before any training too.
   const WatchWords watch(config.train.watch, corpus.vocab);
   const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
-  print_start(summary.backend, plan);
+  print_start(config, summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
 
   TrainCursor cursor;
   if (resume) {
     cursor = resume->cursor;
-    fmt::print(stderr, "gemmvec: resuming {} at epoch {}, {} words trained\n", ckpt, cursor.epoch + 1,
-               resume->words_done);
+    print_note(fmt::format("gemmvec: resuming {} at epoch {}, {} words trained", ckpt, cursor.epoch + 1,
+                           resume->words_done));
   }
   TerminalProgress terminal;
   std::vector<ProgressSink*> sinks = hooks.sinks;
@@ -179,15 +194,18 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     show_watch = [&](const std::string& when) {
       Embeddings m;
       backend->download(m);
-      terminal.end_line();
       watch.print(std::move(m), when);
     };
+  // From here to the end a signal is only recorded: training checkpoints and stops at its next
+  // pause; once the vectors are written, the scoring stops at its next block (run_outputs.cc).
+  const InterruptHandlers handlers;
   train_epochs(config, summary.backend, *backend, corpus, plan.epochs, cursor, control, show_watch);
   summary.train_seconds = control.finish();
   summary.raw_words = corpus.tokens.raw_words();
   summary.words_per_second = summary.train_seconds > 0
       ? static_cast<double>(summary.raw_words) * plan.epochs / summary.train_seconds : 0;
-  summary.final_loss = control.mean_loss();
+  summary.final_loss = control.last_loss();
+  summary.mean_loss = control.mean_loss();
 
   Embeddings m;
   backend->download(m);
@@ -196,11 +214,20 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
     throw_diverged(config, summary.backend, plan.epochs - 1, control.words_done());
   const size_t device_bytes = backend->device_bytes();
   backend.reset();
-  WordVectors vectors = write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  // Once the vectors are written they replace the checkpoint (a regular file; never a device
+  // output.checkpoint names), a scoring stopped by a signal (Interrupted) included.
+  const auto drop_checkpoint = [&] {
+    if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
+  };
+  WordVectors vectors;
+  try {
+    vectors = write_run_outputs(config, corpus.vocab, std::move(m), plan, held_out, device_bytes, summary, t0);
+  } catch (const Interrupted&) {
+    drop_checkpoint();
+    throw;
+  }
+  drop_checkpoint();
   if (hooks.vectors) *hooks.vectors = std::move(vectors);
-  // The run is complete: its outputs replace the checkpoint (a regular file; never a device
-  // output.checkpoint names).
-  if (const OutputTarget t = resolve_output(ckpt); !ckpt.empty() && !t.in_place) std::remove(t.path.c_str());
   return summary;
 }
 

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "base/stderr_lines.h"
+
 #include "eval/scores.h"
 #include "gemmvec/config.h"
 #include "gemmvec/evaluation.h"
@@ -46,8 +48,7 @@ void WatchWords::print(Embeddings&& model, const std::string& when) const {
   const VectorIndex index(vectors);
   std::string text = fmt::format("gemmvec: nearest words {}:\n", when);
   for (uint32_t id : ids_) text += "  " + neighbours_line(index, id, 8) + "\n";
-  std::fputs(text.c_str(), stderr);
-  std::fflush(stderr);
+  print_lines(text);
 }
 
 }  // namespace gemmvec
