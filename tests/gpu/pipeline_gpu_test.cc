@@ -175,8 +175,12 @@ TEST(PipelineGpu, ShortTrainingMatchesHostAndCpu) {
     loss[backend] = s.mean_loss;
     std::printf("  %-9s loss %.4f  %.0f words/s\n", backend.c_str(), s.mean_loss, s.words_per_second);
   }
-  EXPECT_NEAR(loss["cuda"], loss["cuda-host"], 0.01 * loss["cuda-host"]);
-  EXPECT_NEAR(loss["cuda"], loss["cpu"], 0.10 * loss["cpu"]);
+  // The two pipeline builds differ only in summation order: 0.000% and 0.04% apart on the H200
+  // (docs/gpu/h200-gpu-tests-final.log, gpu-tests-cap.log). The pipeline's defaults (batch,
+  // shared K, cap) cost it loss against the cpu backend: 5.9% on the H200 (2.9790 against
+  // 2.8131), 6.0% for cuda-host here (2.9790 against 2.8113, 2 threads).
+  EXPECT_NEAR(loss["cuda"], loss["cuda-host"], 0.002 * loss["cuda-host"]);
+  EXPECT_NEAR(loss["cuda"], loss["cpu"], 0.075 * loss["cpu"]);
 }
 
 }  // namespace
