@@ -82,6 +82,24 @@ TEST_F(BadInput, FailedAllocationIsOutOfMemory) {
 #endif
 }
 
+// An output name that fits but whose temporary (NAME.tmp.XXXXXX) would not is refused before
+// any work; a writer that meets such a name anyway says "cannot open for writing" and the fix.
+TEST_F(BadInput, OutputNameTooLongForItsTemporary) {
+  write_file(file("corpus.txt"), sentences(20));
+  const std::string name = std::string(250, 'v') + ".bin";  // 254 bytes: the limit is 255
+  expect_error(*this, train({"output.path=" + name}), kBadInput,
+               {"output.path: the file name of " + name + " is 254 bytes, too long to write beside it as NAME.tmp.XXXXXX",
+                "choose a name of 244 bytes or fewer"});
+  WordVectors v;
+  v.dim = 1;
+  v.words = {"a"};
+  v.data = {1.0f};
+  const std::string e = error_of([&] { save_word2vec_binary(file(name), v); });
+  EXPECT_EQ(e.rfind(file(name) + ": cannot open for writing (" + file(name) + ".tmp.", 0), 0u) << e;
+  EXPECT_NE(e.find("): File name too long (choose a shorter name)"), std::string::npos) << e;
+  EXPECT_EQ(leftovers(), std::vector<std::string>{});
+}
+
 // Whether `pid` has a handler installed for `sig` (SigCgt in /proc/PID/status).
 bool catches(pid_t pid, int sig) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/status");

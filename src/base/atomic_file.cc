@@ -45,7 +45,7 @@ std::string random_suffix() {
              static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
     seeded_for = ::getpid();
   }
-  std::string s(6, 'X');
+  std::string s(kTemporarySuffixBytes - 5, 'X');  // after ".tmp."
   for (char& c : s) c = kChars[rng() % (sizeof(kChars) - 1)];
   return s;
 }

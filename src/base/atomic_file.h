@@ -27,6 +27,8 @@ OutputTarget resolve_output(const std::string& path);
 // an existing file or follows a planted link, and two writers never share a name. Returns the
 // descriptor (read-write, O_CLOEXEC), or -1 with errno set.
 int create_temporary(const std::string& final_path, std::string& tmp_path);
+// The bytes a temporary's name adds to the output's (".tmp.XXXXXX").
+inline constexpr size_t kTemporarySuffixBytes = 11;
 
 // Streams bytes to a temporary from create_temporary() and renames it onto the resolved path
 // on commit() (after fsync); the temporary is removed if the writer is destroyed uncommitted.

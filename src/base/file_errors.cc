@@ -68,8 +68,8 @@ bool is_disk_full(int err) {
 void throw_write_error(const std::string& path, int err, const std::string& what) {
   if (is_disk_full(err))
     throw ResourceError(fmt::format("no space left on device writing {} (free space or write elsewhere)", path), err);
-  throw InputError(fmt::format("{}: {}: {} (check the directory exists and is writable)", path, what,
-                               std::strerror(err)));
+  throw InputError(fmt::format("{}: {}: {} ({})", path, what, std::strerror(err),
+                               err == ENAMETOOLONG ? "choose a shorter name" : "check the directory exists and is writable"));
 }
 
 }  // namespace gemmvec

@@ -71,7 +71,15 @@ void check_writable(const KeyedPath& out) {
   std::error_code ec;
   if (fs::is_directory(target.path, ec))
     throw InputError(fmt::format("{}: {} is a directory, not a file (name a file in it)", out.key, out.path));
-  check_folder(out.key, folder_of(target.path), out.path);
+  const std::string folder = folder_of(target.path);
+  check_folder(out.key, folder, out.path);
+  // Its temporary, NAME.tmp.XXXXXX, must fit the folder's file-name limit too.
+  const size_t name = fs::path(target.path).filename().string().size();
+  const long name_max = ::pathconf(folder.c_str(), _PC_NAME_MAX);
+  if (name_max > 0 && name + kTemporarySuffixBytes > static_cast<size_t>(name_max))
+    throw InputError(fmt::format("{}: the file name of {} is {} bytes, too long to write beside it as NAME.tmp.XXXXXX "
+                                 "({} bytes at most here; choose a name of {} bytes or fewer)",
+                                 out.key, out.path, name, name_max, name_max - static_cast<long>(kTemporarySuffixBytes)));
 }
 
 }  // namespace
