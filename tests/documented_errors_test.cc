@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <thread>
@@ -98,6 +102,71 @@ TEST_F(BadInput, OutputNameTooLongForItsTemporary) {
   EXPECT_EQ(e.rfind(file(name) + ": cannot open for writing (" + file(name) + ".tmp.", 0), 0u) << e;
   EXPECT_NE(e.find("): File name too long (choose a shorter name)"), std::string::npos) << e;
   EXPECT_EQ(leftovers(), std::vector<std::string>{});
+}
+
+// A fresh memory cgroup under this process's own (v1 memory.limit_in_bytes, or v2 memory.max),
+// limited to `bytes`; removed when it goes. `procs` is empty where none can be made here.
+class MemoryCgroup {
+ public:
+  explicit MemoryCgroup(uint64_t bytes) {
+    std::ifstream in("/proc/self/cgroup");
+    std::string base, limit_file;
+    for (std::string line; std::getline(in, line);) {  // "ID:CONTROLLERS:PATH"
+      const size_t a = line.find(':'), b = line.find(':', a + 1);
+      if (a == std::string::npos || b == std::string::npos) continue;
+      const std::string controllers = "," + line.substr(a + 1, b - a - 1) + ",", path = line.substr(b + 1);
+      if (controllers.find(",memory,") != std::string::npos) {
+        base = "/sys/fs/cgroup/memory" + path, limit_file = "memory.limit_in_bytes";
+      } else if (controllers == ",," && base.empty()) {
+        base = "/sys/fs/cgroup" + path, limit_file = "memory.max";
+      }
+    }
+    if (base.empty()) return;
+    dir_ = base + "/gemmvec-test-" + std::to_string(::getpid());
+    if (::mkdir(dir_.c_str(), 0755) != 0) {
+      why_ = dir_ + ": " + std::strerror(errno);
+      dir_.clear();
+      return;
+    }
+    std::ofstream limit(dir_ + "/" + limit_file);
+    limit << bytes;
+    limit.close();
+    if (!limit) {
+      why_ = dir_ + "/" + limit_file + " cannot be written";
+      return;
+    }
+    procs_ = dir_ + "/cgroup.procs";
+  }
+  ~MemoryCgroup() {
+    if (!dir_.empty()) ::rmdir(dir_.c_str());
+  }
+  const std::string& procs() const { return procs_; }
+  const std::string& why() const { return why_; }
+
+ private:
+  std::string dir_, procs_, why_ = "no memory cgroup in /proc/self/cgroup";
+};
+
+// A model too large for the memory cgroup the run is in is refused with exit 3 before its
+// matrices are allocated. (Only a root-level cgroup v2 limit was read before: under a v1 or a
+// nested limit the kernel's OOM killer ended the run, exit 137.)
+TEST_F(BadInput, ModelTooLargeForItsMemoryCgroup) {
+#ifdef GEMMVEC_SANITIZED
+  GTEST_SKIP() << "a sanitizer's own memory would count against the cgroup";
+#else
+  MemoryCgroup cgroup(uint64_t{256} << 20);
+  if (cgroup.procs().empty()) GTEST_SKIP() << "cannot make a memory cgroup here: " << cgroup.why();
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "w" + std::to_string(i) + (i % 20 == 19 ? "\n" : " ");
+  write_file(file("corpus.txt"), text);
+  RunOptions opt;
+  opt.cgroup_procs = cgroup.procs();
+  const RunResult r = train({"model.dim=10000"}, opt);
+  expect_error(*this, r, kResource,
+               {"not enough memory: model.dim 10000 x vocab 20000 words needs 1600240000 bytes",
+                "268435456 bytes (0.2 GiB) are available"},
+               Lines::kLast);
+#endif
 }
 
 // Whether `pid` has a handler installed for `sig` (SigCgt in /proc/PID/status).

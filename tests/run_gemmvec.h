@@ -28,6 +28,7 @@ struct RunOptions {
   uint64_t address_space = 0;  // RLIMIT_AS in bytes (0: unchanged)
   uid_t uid = 0;               // run as this user and its group (0: unchanged)
   bool gated = false;          // the child waits for release() before exec
+  std::string cgroup_procs;    // a cgroup's cgroup.procs: the child joins it before exec
 };
 
 // Exit status of a child that could not set itself up (setuid refused, exec failed).
@@ -46,6 +47,7 @@ class Child {
     for (std::string& a : argv_s) argv.push_back(&a[0]);
     argv.push_back(nullptr);
     const std::string out = dir + "/.run.out", err = dir + "/.run.err";
+    const std::string cgroup_procs = opt.cgroup_procs;
     pid_ = ::fork();
     if (pid_ == 0) {  // child: only async-signal-safe calls from here
       if (opt.gated) {
@@ -63,6 +65,11 @@ class Child {
       if (opt.address_space) {
         struct rlimit r = {opt.address_space, opt.address_space};
         if (::setrlimit(RLIMIT_AS, &r) != 0) ::_exit(kSetupFailed);
+      }
+      if (!cgroup_procs.empty()) {  // "0" is this process, as cgroup.procs takes it
+        const int fd = ::open(cgroup_procs.c_str(), O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || ::write(fd, "0", 1) != 1) ::_exit(kSetupFailed);
+        ::close(fd);
       }
       if (opt.uid && (::setgid(opt.uid) != 0 || ::setuid(opt.uid) != 0)) ::_exit(kSetupFailed);
       ::execv(argv[0], argv.data());

@@ -23,12 +23,42 @@ uint64_t rlimit_bytes(int resource) {
   return static_cast<uint64_t>(r.rlim_cur);
 }
 
-// cgroup v2's limit for this container ("max" or absent: none).
-uint64_t cgroup_bytes() {
-  std::ifstream in("/sys/fs/cgroup/memory.max");
+// A limit file's value; UINT64_MAX when absent or "max".
+uint64_t limit_in(const std::string& file) {
+  std::ifstream in(file);
   std::string text;
   if (!(in >> text) || text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return UINT64_MAX;
   return std::stoull(text);
+}
+
+// The smallest `file` on the cgroup `path` under `root` and on each of its ancestors.
+uint64_t smallest_up_from(const std::string& root, std::string path, const char* file) {
+  uint64_t best = UINT64_MAX;
+  for (;;) {
+    best = std::min(best, limit_in(root + (path == "/" ? "" : path) + "/" + file));
+    if (path.empty() || path == "/") return best;
+    const size_t slash = path.find_last_of('/');
+    path = slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+  }
+}
+
+// The memory limit of this process's cgroups (as /proc/self/cgroup names them) and their
+// ancestors: cgroup v2's memory.max, v1's memory.limit_in_bytes. UINT64_MAX: none.
+uint64_t cgroup_bytes() {
+  uint64_t best = limit_in("/sys/fs/cgroup/memory.max");  // a container's own root (v2)
+  std::ifstream in("/proc/self/cgroup");
+  for (std::string line; std::getline(in, line);) {  // "ID:CONTROLLERS:PATH"
+    const size_t a = line.find(':'), b = line.find(':', a + 1);
+    if (a == std::string::npos || b == std::string::npos) continue;
+    const std::string controllers = "," + line.substr(a + 1, b - a - 1) + ",", path = line.substr(b + 1);
+    if (controllers == ",,") {
+      best = std::min({best, smallest_up_from("/sys/fs/cgroup", path, "memory.max"),
+                       smallest_up_from("/sys/fs/cgroup/unified", path, "memory.max")});
+    } else if (controllers.find(",memory,") != std::string::npos) {
+      best = std::min(best, smallest_up_from("/sys/fs/cgroup/memory", path, "memory.limit_in_bytes"));
+    }
+  }
+  return best;
 }
 
 std::string gib(uint64_t bytes) { return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1u << 30)); }

@@ -12,7 +12,8 @@ namespace gemmvec {
 uint64_t training_bytes(uint64_t vocab, uint64_t dim);
 
 // The memory this process may use: physical memory, lowered by RLIMIT_AS, RLIMIT_DATA and the
-// cgroup's memory.max where they are set.
+// memory limits of its cgroups and their ancestors (v2 memory.max, v1 memory.limit_in_bytes),
+// where they are set.
 uint64_t available_memory_bytes();
 
 // Throws ResourceError naming the bytes, model.dim, the vocab size and the fix when
