@@ -12,7 +12,7 @@ class TrainingInterrupted(KeyboardInterrupt):
     def __init__(self, message: str, checkpoint: Optional[str] = None, signal: int = 0) -> None:
         super().__init__(message)
         #: The checkpoint written, or None when the run kept none (output.path a device, no
-        #: output.checkpoint).
+        #: output.checkpoint; or the signal came while scoring, after the vectors were written).
         self.checkpoint = checkpoint or None
         self.signal = signal
 

@@ -2,6 +2,7 @@
 // with the GIL released while it trains, progress samples handed to a Python function, Ctrl-C
 // turned into a checkpoint and gemmvec._core.Interrupted, and the trained vectors handed back.
 #include <csignal>
+#include <filesystem>
 #include <optional>
 #include <tuple>
 
@@ -83,8 +84,12 @@ std::tuple<Vectors, nb::dict> run(const Config& config, Checkpoint* resume, cons
     const InterruptHandlers handlers;
     summary = train(config, resume, config_file, hooks);
   } catch (const Interrupted& e) {
-    if (sink) sink->rethrow(checkpoint_path(config));
-    throw InterruptedRun(e.what(), checkpoint_path(config), e.signal);
+    // None when no checkpoint was kept: a device output, or a signal while scoring (the vectors
+    // are written then, and the run's checkpoint removed).
+    std::error_code ec;
+    const std::string kept = std::filesystem::is_regular_file(checkpoint_path(config), ec) ? checkpoint_path(config) : "";
+    if (sink) sink->rethrow(kept);
+    throw InterruptedRun(e.what(), kept, e.signal);
   } catch (...) {
     if (sink) sink->rethrow("");
     throw;

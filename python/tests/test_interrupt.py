@@ -47,6 +47,33 @@ def test_sigint_writes_a_checkpoint_and_raises(corpus_file, tmp_path):
     assert not os.path.exists(os.path.dirname(checkpoint))
 
 
+SCORING_CHILD = textwrap.dedent("""
+    import json, sys
+    import gemmvec
+    try:
+        gemmvec.train(sys.argv[1], progress=False, vector_size=32, epochs=1, workers=1, min_count=1,
+                      **{"eval.heldout": [sys.argv[1]], "eval.heldout_pairs": 200000})
+        print(json.dumps({"finished": True}))
+    except KeyboardInterrupt as e:
+        print(json.dumps({"type": type(e).__name__, "checkpoint": e.checkpoint, "message": str(e)}), flush=True)
+""")
+
+
+def test_sigint_while_scoring_raises_without_a_checkpoint(corpus_file, tmp_path):
+    # The held-out text scored by the full softmax over every word: many seconds uninterrupted.
+    child = subprocess.Popen([sys.executable, "-c", SCORING_CHILD, str(corpus_file)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=str(tmp_path)))
+    for line in child.stderr:  # the parent sends SIGINT when scoring starts
+        if "gemmvec: scoring the vectors" in line:
+            break
+    child.send_signal(signal.SIGINT)
+    out, _ = child.communicate(timeout=60)
+    result = json.loads(out.strip().splitlines()[-1])
+    # The vectors were written and the run's checkpoint removed: nothing to resume.
+    assert result["type"] == "TrainingInterrupted" and result["checkpoint"] is None
+    assert "while scoring" in result["message"]
+
+
 def test_callback_exception_stops_the_run(corpus_lines):
     class Stop(Exception):
         pass
