@@ -3,6 +3,7 @@
 // the config form and word2vec.c's flags, through the real binary.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,10 @@ TEST_F(Verbosity, PlainTrainPrintsAStartLineProgressAndResultsButNoConfig) {
     const test::RunResult r = gemmvec(args);
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.err.find(kConfigDump), std::string::npos) << r.err;
-    EXPECT_NE(r.err.find(" dim 8, loss neg, epochs 1: corpus.txt -> "), std::string::npos) << r.err;
+    // The start line comes first, before anything is read; the cache's details only with -v.
+    EXPECT_NE(r.err.substr(0, r.err.find('\n')).find(" dim 8, loss neg, epochs 1: corpus.txt -> "), std::string::npos)
+        << r.err;
+    EXPECT_EQ(r.err.find("gemmvec: encoded "), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("epoch 1/1"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("gemmvec: wrote "), std::string::npos) << r.err;
   }
@@ -49,6 +53,9 @@ TEST_F(Verbosity, VerbosePrintsTheResolvedConfig) {
     EXPECT_NE(r.err.find(kConfigDump), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("epoch 1/1"), std::string::npos) << r.err;
   }
+  // The cache folder now holds this corpus: a fresh one, so the verbose run encodes it again.
+  std::filesystem::remove_all(dir_.file("cache"));
+  EXPECT_NE(gemmvec({"train", "run.yaml", "-v"}).err.find("gemmvec: encoded "), std::string::npos);
 }
 
 TEST_F(Verbosity, QuietPrintsNothingOnStderr) {

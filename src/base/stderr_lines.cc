@@ -32,6 +32,10 @@ void print_note(const std::string& line) {
   if (verbosity() != Verbosity::kQuiet) print_message(line);
 }
 
+void print_detail(const std::string& line) {
+  if (verbosity() == Verbosity::kVerbose) print_message(line);
+}
+
 void print_message(const std::string& line) {
   std::lock_guard<std::mutex> lock(g_mu);
   write(line + "\n");

@@ -13,6 +13,8 @@ Verbosity verbosity();
 
 // One line ("gemmvec: wrote ..."; no newline in `line`), unless quiet.
 void print_note(const std::string& line);
+// One line of detail (what the token cache did), only when verbose.
+void print_detail(const std::string& line);
 // One line whatever the verbosity: a warning or an error.
 void print_message(const std::string& line);
 // Whole lines, newlines included, whatever the verbosity: what the config asked to see (the

@@ -143,7 +143,7 @@ PreparedCorpus prepare_corpus(const Config& config) {
                                  config.data.cache_dir, ec.message()));
   out.vocab = make_vocab_and_tokens(config, tokens_path, vocab_path);
   out.tokens = TokenCache::open(tokens_path);
-  print_note(fmt::format("gemmvec: token cache {} ({} tokens)", tokens_path, out.tokens.size()));
+  print_detail(fmt::format("gemmvec: token cache {} ({} tokens)", tokens_path, out.tokens.size()));  // counted: said
   return out;
 }
 

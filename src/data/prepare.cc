@@ -194,7 +194,7 @@ Vocab count_and_build(const Config& config, const std::string& path,
   TokenHeader h = renumber_in_place(
       tmp.path(), [&](size_t g) -> const std::vector<uint32_t>& { return table.map(g); }, raw_words, vocab);
   tmp.commit();
-  print_note(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t1)));
+  print_detail(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t1)));
   return vocab;
 }
 
@@ -209,7 +209,7 @@ void build_reported(const Config& config, const Vocab& vocab, const std::string&
                                  describe_corpus(config.data.corpus), h.raw_words,
                                  config.vocab.read.empty() ? "" : " " + config.vocab.read));
   }
-  print_note(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t0)));
+  print_detail(fmt::format("gemmvec: encoded {} ({} tokens) in {:.2f} s", path, h.tokens, seconds_since(t0)));
 }
 
 }  // namespace

@@ -70,15 +70,19 @@ std::string data_name(const Config& config) {
   return config.data.corpus.size() == 1 ? first : fmt::format("{} and {} more", first, config.data.corpus.size() - 1);
 }
 
-// One line: what is trained, on what, into what, and how.
-void print_start(const Config& config, const std::string& backend, const TrainPlan& plan) {
+// The start line: what is trained, on what, into what (before any data is read).
+void print_start(const Config& config) {
+  print_note(fmt::format("gemmvec: {} dim {}, loss {}, epochs {}: {} -> {}",
+                         config.model.type == ModelType::kCbow ? "cbow" : "skipgram", config.model.dim,
+                         config.model.loss, config.train.epochs, data_name(config), config.output.path));
+}
+
+// How it is trained, once the plan is made.
+void print_plan(const std::string& backend, const TrainPlan& plan) {
   const bool cpu = backend == "cpu";
   const std::string output = plan.loss == OutputLoss::kHs
       ? fmt::format("hierarchical softmax, paths up to {} nodes", plan.tree.max_length())
       : fmt::format("group {} positions, K {} negatives", plan.group_size, plan.group_negatives);
-  print_note(fmt::format("gemmvec: {} dim {}, loss {}, epochs {}: {} -> {}",
-                         plan.type == ModelType::kCbow ? "cbow" : "skipgram", plan.dim, config.model.loss, plan.epochs,
-                         data_name(config), config.output.path));
   print_note(fmt::format("gemmvec: backend {}{}, {}{}", backend, cpu ? fmt::format(", {} threads", plan.threads) : "",
                          output, cpu ? "" : fmt::format(", batch {} words, row-update cap {}", plan.batch_words,
                                                         plan.row_update_cap)));
@@ -158,6 +162,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   const std::vector<KeyedPath> inputs = run_inputs(config, config_file);
   check_input_files(inputs);
   check_output_paths(inputs, run_outputs(config));
+  print_start(config);
   const BackendEntry& entry = choose_backend(resume ? resume->backend : config.train.backend, output_loss(config.model.loss));
   check_cache_folder(config);
   // Opened now, so a link at its path is refused before any work.
@@ -174,7 +179,7 @@ RunSummary train(const Config& config, Checkpoint* resume, const std::string& co
   // Inputs that need the vocabulary are checked before any training too.
   const WatchWords watch(config.train.watch, corpus.vocab);
   const std::vector<HeldOutText> held_out = read_held_out(config, corpus.vocab);
-  print_start(config, summary.backend, plan);
+  print_plan(summary.backend, plan);
   std::unique_ptr<Backend> backend = entry.make(plan, initial_model(resume, corpus, plan, ckpt));
 
   TrainCursor cursor;
