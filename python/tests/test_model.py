@@ -53,7 +53,9 @@ def assert_same_neighbours(ours, theirs, tol=1e-5):
     rounding may come in either order (this small model has such ties)."""
     assert len(ours) == len(theirs)
     np.testing.assert_allclose([c for _, c in theirs], [c for _, c in ours], atol=tol)
-    last = min(ours[-1][1], theirs[-1][1])
+    # A word clearly above both lists' last cosine is in both. (Above the lower of the two was
+    # wrong: a word tied with one list's last entry could sit just above the other's and be cut.)
+    last = max(ours[-1][1], theirs[-1][1])
     assert {w for w, c in ours if c > last + tol} == {w for w, c in theirs if c > last + tol}
     for (a, ca), (b, cb) in zip(ours, theirs):
         assert a == b or abs(ca - cb) <= tol, (ours, theirs)
