@@ -232,7 +232,7 @@ for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
     report = os.path.join(out, "runs", name + ".bin.json")
     if os.path.exists(report):
         j = json.load(open(report))
-        run.update({k: j.get(k) for k in ("words_per_second", "train_seconds", "total_seconds", "final_loss",
+        run.update({k: j.get(k) for k in ("words_per_second", "train_seconds", "total_seconds", "final_loss", "mean_loss",
                                            "vocab", "dim", "epochs", "group_size", "group_negatives",
                                            "batch_words", "scores")})
     metrics = []
