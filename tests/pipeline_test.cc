@@ -106,9 +106,10 @@ TEST_P(PipelineReference, OneStepMatchesFloat64) {
   EXPECT_TRUE(test::matrices_match("W_out", after.out, ref.out, ref.out_mag, o.dim, 1e-5, &worst_out,
                                    per_add ? &ref.out_adds : nullptr));
   ASSERT_EQ(after.out_bias.size(), ref.bias.size());
-  if (c.bias)
+  if (c.bias) {
     EXPECT_TRUE(test::matrices_match("b_out", after.out_bias, ref.bias, ref.bias_mag, 1, 1e-5, nullptr,
                                      per_add ? &ref.out_adds : nullptr));
+  }
   std::printf("  %llu pairs, R = %u, %llu slots; worst relative error W_in %.2e, W_out %.2e\n",
               static_cast<unsigned long long>(st.pairs), st.slot_rows,
               static_cast<unsigned long long>(st.slots), worst_in, worst_out);

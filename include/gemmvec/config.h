@@ -9,6 +9,8 @@
 namespace gemmvec {
 
 enum class ModelType { kSkipGram, kCbow };
+// The name model.type takes in a config: "skipgram" or "cbow".
+inline const char* model_type_name(ModelType t) { return t == ModelType::kCbow ? "cbow" : "skipgram"; }
 
 struct DataConfig {
   std::vector<std::string> corpus;   // text files: plain, .gz or .xz

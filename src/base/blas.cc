@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <fmt/format.h>
@@ -95,16 +96,9 @@ void limit_threads_to_address_space(char** argv, char** envp) {
     wanted = std::strtoull(envp[n] + sizeof kName - 1, nullptr, 10);
   }
   if (wanted <= fit) return;
-  char var[sizeof kName + 20];
-  std::memcpy(var, kName, sizeof kName - 1);
-  char digits[20];
-  int d = 0;
-  for (uint64_t v = fit; v > 0 || d == 0; v /= 10) digits[d++] = static_cast<char>('0' + v % 10);
-  char* p = var + sizeof kName - 1;
-  while (d > 0) *p++ = digits[--d];
-  *p = '\0';
+  std::string var = kName + std::to_string(fit);  // outlives the execve below
   std::vector<char*> env(envp, envp + n);
-  if (at == SIZE_MAX) env.push_back(var); else env[at] = var;
+  if (at == SIZE_MAX) env.push_back(var.data()); else env[at] = var.data();
   env.push_back(nullptr);
   ::execve("/proc/self/exe", argv, env.data());  // returns only on failure: go on as we are
 }

@@ -54,7 +54,7 @@ Key field(const char* name, S Config::*section, T S::*member, const char* doc, R
 Key model_type_key() {
   Key k{"model.type", Kind::kString, "skip-gram predicts the context from each word, CBOW the word from its context", -kInf, kInf, {"skipgram", "cbow"}, false, false, {}, {}};
   k.get = [](const Config& c) -> Value {
-    return Value(std::string(c.model.type == ModelType::kCbow ? "cbow" : "skipgram"));
+    return Value(std::string(model_type_name(c.model.type)));
   };
   k.set = [](Config& c, const Value& v) {
     c.model.type = std::get<std::string>(v) == "cbow" ? ModelType::kCbow : ModelType::kSkipGram;

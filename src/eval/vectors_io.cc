@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -316,14 +317,14 @@ WordVectors read_rows(Reader& in, const Header& h, long body, bool text) {
   return out;
 }
 
-// The format the file name promises: 1 text (.txt, .vec), 0 binary (.bin), -1 none.
-int format_named(const std::string& path) {
+// The format the file name promises: text (.txt, .vec), binary (.bin), or none.
+std::optional<bool> text_by_name(const std::string& path) {
   const auto ends = [&](std::string_view ext) {
     return path.size() >= ext.size() && path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
   };
-  if (ends(".txt") || ends(".vec")) return 1;
-  if (ends(".bin")) return 0;
-  return -1;
+  if (ends(".txt") || ends(".vec")) return true;
+  if (ends(".bin")) return false;
+  return std::nullopt;
 }
 
 // Parses the header and rows; errors are completed with the fix by load_word2vec.
@@ -342,10 +343,10 @@ WordVectors read_vectors(Reader& in) {
   const bool text = first_row_is_text(in, h.dim);
   // A binary row whose float bytes are all digits reads as text too. When the content and the
   // name disagree, the name wins if the whole file reads in its format.
-  const int named = format_named(in.path());
-  if (named >= 0 && (named == 1) != text) {
+  const std::optional<bool> named = text_by_name(in.path());
+  if (named && *named != text) {
     try {
-      return read_rows(in, h, body, named == 1);
+      return read_rows(in, h, body, *named);
     } catch (const InputError&) {
     }
   }

@@ -1,5 +1,6 @@
 // gemmvec: a whole run: prepare the corpus, choose the backend, train (checkpointing and printing
-// the watched words when asked), write the outputs, evaluate. The CLI's `train` and an embedding program both call train().
+// the watched words when asked), write the outputs, evaluate. The CLI's `train` and an embedding
+// program both call train().
 #include "gemmvec/trainer.h"
 
 #include <chrono>
@@ -73,7 +74,7 @@ std::string data_name(const Config& config) {
 // The start line: what is trained, on what, into what (before any data is read).
 void print_start(const Config& config) {
   print_note(fmt::format("gemmvec: {} dim {}, loss {}, epochs {}: {} -> {}",
-                         config.model.type == ModelType::kCbow ? "cbow" : "skipgram", config.model.dim,
+                         model_type_name(config.model.type), config.model.dim,
                          config.model.loss, config.train.epochs, data_name(config), config.output.path));
 }
 

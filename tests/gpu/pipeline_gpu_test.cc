@@ -107,9 +107,10 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   EXPECT_TRUE(test::matrices_match("W_out (cuda vs float64)", ag.out, ref.out, ref.out_mag, o.dim, 1e-5, nullptr,
                                    out_adds));
   ASSERT_EQ(ag.out_bias.size(), ref.bias.size());
-  if (c.bias)
+  if (c.bias) {
     EXPECT_TRUE(test::matrices_match("b_out (cuda vs float64)", ag.out_bias, ref.bias, ref.bias_mag, 1, 1e-5, nullptr,
                                      out_adds));
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(
