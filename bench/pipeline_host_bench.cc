@@ -1,7 +1,7 @@
 // gemmvec microbenchmarks: the GEMM pipeline's subsampling and pair expansion as built for the
 // host (cuda/pipeline_steps.inl on Thrust's host system, as backend cuda-host runs it): one
 // 16,384-word batch through sentence scan, keep test, windows, pair offsets, groups and Expand
-// (R = 1: one row per pair), and the whole host step for scale.
+// (R = 1: one row per pair).
 #define GV_PIPELINE_NS bench_pipeline
 #include "platform_host.h"
 // (platform first: the steps build on it)
@@ -48,24 +48,31 @@ void BM_SubsampleAndExpand(benchmark::State& state) {
   auto pol = thrust::cpp::par;
   std::vector<uint32_t> sentence(n), kept_pos(n), word(n), kept_sentence(n), lo(n), hi(n), count(n),
       pair_off(n), group(n), group_off(n), row_center, row_context;
+  std::vector<uint32_t> kept_index(n);
   std::vector<uint64_t> gid(n), group_id(n);
+  StepCounts counts;
   uint64_t base = 0, pairs_total = 0;
   for (auto _ : state) {
     const uint32_t* t = b.tokens.data();
     thrust::transform_exclusive_scan(pol, t, t + n, sentence.data(), IsBreak{}, 0u, thrust::plus<uint32_t>());
-    const uint32_t m = static_cast<uint32_t>(
-        thrust::copy_if(pol, Index(0), Index(n), kept_pos.data(), KeepTest{t, b.keep.data(), 1, base, 0}) -
-        kept_pos.data());
-    thrust::for_each_n(pol, Index(0), m, KeptInfo{t, sentence.data(), kept_pos.data(), word.data(), kept_sentence.data()});
+    const KeepTest keep{t, b.keep.data(), 1, base, 0};
+    thrust::transform_exclusive_scan(pol, Index(0), Index(n), kept_index.data(), KeepFlag{keep}, 0u,
+                                     thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), n, CompactKept{keep, kept_index.data(), n, kept_pos.data(), &counts});
+    const uint32_t m = counts.m;
     thrust::for_each_n(pol, Index(0), m,
-                       Windows{kept_pos.data(), kept_sentence.data(), m, 1, base, 0, window, group_size, cbow,
+                       KeptInfo{&counts, t, sentence.data(), kept_pos.data(), word.data(), kept_sentence.data()});
+    thrust::for_each_n(pol, Index(0), m,
+                       Windows{&counts, kept_pos.data(), kept_sentence.data(), 1, base, 0, window, group_size, cbow,
                                lo.data(), hi.data(), count.data(), gid.data()});
     thrust::exclusive_scan(pol, count.data(), count.data() + m, pair_off.data(), 0u);
-    const uint32_t pairs = m ? pair_off[m - 1] + count[m - 1] : 0;
-    thrust::transform_exclusive_scan(pol, Index(0), Index(m), group.data(), NextStartsGroup{gid.data(), m}, 0u,
+    thrust::transform_exclusive_scan(pol, Index(0), Index(m), group.data(), NextStartsGroup{&counts, gid.data()}, 0u,
                                      thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), 1, CountTotals{pair_off.data(), count.data(), group.data(), &counts});
+    const uint32_t pairs = counts.pairs;
     thrust::for_each_n(pol, Index(0), m,
-                       GroupStarts{gid.data(), group.data(), pair_off.data(), group_id.data(), group_off.data()});
+                       GroupStarts{&counts, gid.data(), group.data(), pair_off.data(), group_id.data(),
+                                   group_off.data()});
     row_center.resize(pairs);
     row_context.resize(pairs);
     // R = 1: a group's slots start at its first pair, so slot_off is group_off.

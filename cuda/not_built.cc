@@ -7,7 +7,7 @@
 namespace gemmvec::pipeline {
 
 #if !defined(GEMMVEC_PIPELINE_HOST)
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings) { return nullptr; }
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings, bool) { return nullptr; }
 #endif
 
 #if !defined(GEMMVEC_PIPELINE_CUDA)

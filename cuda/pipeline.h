@@ -70,8 +70,10 @@ class Pipeline {
   virtual size_t bytes_held() const = 0;
 };
 
-// The host build (Thrust's host system, OpenBLAS); null if this gemmvec has no Thrust.
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial);
+// The host build (Thrust's host system, OpenBLAS); null if this gemmvec has no Thrust. With
+// launch_capacity (tests), launches whose size the GPU keeps on the device take the capacity
+// as the GPU does, and the surplus exits early here too.
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, bool launch_capacity = false);
 // The CUDA build on device 0; throws DeviceError (one line) if it cannot run.
 std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial);
 // Empty if a CUDA device is usable, else why not.

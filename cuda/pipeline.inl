@@ -2,7 +2,10 @@
 // order per batch, the epoch driver. Single source, included by pipeline_host.cc and
 // pipeline_cuda.cu after their platform header; docs/algorithm.md is the contract.
 #pragma once
+#include <chrono>
+
 #include "pipeline_steps.inl"
+#include "fused_step.inl"
 
 namespace gemmvec::GV_PIPELINE_NS {
 
@@ -35,6 +38,7 @@ class GemmPipeline final : public pipeline::Pipeline {
       count_out_ = Buffer<float>(rows_);
       b_out_ = Buffer<float>(plan.output_bias ? rows_ : 0);
       log_q_ = Buffer<float>(plan.log_noise.size());
+      counts_ = Buffer<StepCounts>(1);
     } catch (const DeviceOutOfMemory&) {
       throw ResourceError(out_of_memory_message(2 * matrix * sizeof(float), 0));
     }
@@ -48,19 +52,25 @@ class GemmPipeline final : public pipeline::Pipeline {
       ctx_.to_device(b_out_.data(), initial.out_bias.data(), rows_ * sizeof(float));
     }
     if (!plan.log_noise.empty()) ctx_.to_device(log_q_.data(), plan.log_noise.data(), rows_ * sizeof(float));
+    const StepCounts zero;
+    ctx_.to_device(counts_.data(), &zero, sizeof(StepCounts));
+    if (plan.fused) start_fused();
   }
 
   std::string name() const override { return kPipelineName; }
+  void set_launch_capacity(bool on) { ctx_.set_launch_capacity(on); }
 
   size_t bytes_held() const override {
     return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() + count_in_.bytes() + count_out_.bytes() +
-           noise_alias_.bytes() + b_out_.bytes() + log_q_.bytes() + scratch_bytes_ + (staging_ ? staging_->bytes() : 0);
+           noise_alias_.bytes() + b_out_.bytes() + log_q_.bytes() + fused_.bytes() + scratch_bytes_ +
+           (staging_ ? staging_->bytes() : 0);
   }
 
   pipeline::StepStats step(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
                            pipeline::StepTrace* trace) override {
     reserve(n);
-    return run_checked(staging_->put_sync(tokens, n), n, base, epoch, lr, trace);
+    if (plan_.fused) take_totals();  // this step's loss alone
+    return run_checked(staging_->put_sync(tokens, n), n, words_in(tokens, n), base, epoch, lr, trace, true);
   }
 
   bool train_epoch(const TokenCache& tokens, TrainCursor& cursor, TrainControl& control) override {
@@ -86,22 +96,33 @@ class GemmPipeline final : public pipeline::Pipeline {
     staging_->put(static_cast<int>(first & 1), t + (first ? cuts_[first - 1] : 0),
                   cuts_[first] - (first ? cuts_[first - 1] : 0));
     size_t released = first ? cuts_[first - 1] : 0;  // consumed pages leave RSS as batches advance
+    // The fused step's loss and pairs stay on the device; the host reads them this often.
+    using Clock = std::chrono::steady_clock;
+    constexpr std::chrono::milliseconds kLossEvery{100};
+    auto loss_read = Clock::now();
     for (size_t b = first; b < batches; ++b) {
       const size_t begin = b ? cuts_[b - 1] : 0, end = cuts_[b];
       if (b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
       const uint32_t* dev = staging_->get(static_cast<int>(b & 1));
-      const pipeline::StepStats st = run_checked(dev, end - begin, begin, epoch, control.lr(), nullptr);
+      const pipeline::StepStats st =
+          run_checked(dev, end - begin, words_in(t + begin, end - begin), begin, epoch, control.lr(), nullptr, false);
       staging_->done(static_cast<int>(b & 1));
       if (st.overflow) train_split(t, begin, end, epoch, control);
       else control.report(st.words, st.loss, st.pairs);
+      if (plan_.fused && Clock::now() - loss_read >= kLossEvery) {
+        report_totals(control);
+        loss_read = Clock::now();
+      }
       released = tokens.release(released, end);
       if (b + 1 < batches && control.should_pause()) {
         ctx_.sync();
+        if (plan_.fused) report_totals(control);
         cursor.shards.assign(1, end);
         return false;
       }
     }
     ctx_.sync();
+    if (plan_.fused) report_totals(control);
     return true;
   }
 
@@ -152,7 +173,7 @@ class GemmPipeline final : public pipeline::Pipeline {
 
   static size_t scratch_bytes(const Capacity& c, size_t d, size_t K) {
     const size_t f = sizeof(float), u = sizeof(uint32_t), q = sizeof(uint64_t), p = sizeof(float*);
-    return c.tokens * u * 8 + c.tokens * q + c.tokens * (d + 1) * f +  // per token / kept word
+    return c.tokens * u * 9 + c.tokens * q + c.tokens * (d + 1) * f +  // per token / kept word
            c.groups * (q + 4 * u) + c.groups * K * (u + d * f) +   // per group
            c.rows * (2 * u + 3 * f) + c.rows * (d + K) * f +      // per row
            c.slots * (u + 4 * p) + c.slots * K * (d + 1) * f +    // per slot
@@ -188,6 +209,7 @@ class GemmPipeline final : public pipeline::Pipeline {
       Scratch s;
       s.sentence = Buffer<uint32_t>(c.tokens);
       s.kept_pos = Buffer<uint32_t>(c.tokens);
+      s.kept_index = Buffer<uint32_t>(c.tokens);
       s.word = Buffer<uint32_t>(c.tokens);
       s.kept_sentence = Buffer<uint32_t>(c.tokens);
       s.lo = Buffer<uint32_t>(c.tokens);
@@ -239,11 +261,31 @@ class GemmPipeline final : public pipeline::Pipeline {
     return v;
   }
 
+  // In-vocab words of a batch of host tokens.
+  static uint64_t words_in(const uint32_t* t, size_t n) {
+    return n - static_cast<size_t>(std::count(t, t + n, kSentenceBreak));
+  }
+
+  // The device's counts, the loss and pairs summed since the last call (one wait); those two
+  // start again from zero.
+  StepCounts take_totals() {
+    StepCounts c = read(counts_.data());
+    StepCounts reset = c;
+    reset.loss = 0;
+    reset.pair_sum = 0;
+    ctx_.to_device(counts_.data(), &reset, sizeof(StepCounts));
+    return c;
+  }
+  void report_totals(TrainControl& control) {
+    const StepCounts c = take_totals();
+    control.report(0, c.loss, c.pair_sum);
+  }
+
   // run(), with memory running out mid-step (Thrust's temporaries) reported like at reserve().
-  pipeline::StepStats run_checked(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
-                                  pipeline::StepTrace* trace) {
+  pipeline::StepStats run_checked(const uint32_t* tokens, size_t n, uint64_t words, uint64_t base, uint32_t epoch,
+                                  float lr, pipeline::StepTrace* trace, bool read_counts) {
     try {
-      return run(tokens, n, base, epoch, lr, trace);
+      return run(tokens, n, words, base, epoch, lr, trace, read_counts);
     } catch (const DeviceOutOfMemory& e) {
       throw ResourceError(out_of_memory_message(bytes_held() + e.bytes, ctx_.free_bytes()) + " (" +
                                e.what() + ")");
@@ -251,9 +293,12 @@ class GemmPipeline final : public pipeline::Pipeline {
   }
 
   // The step on tokens already on the device.
-  pipeline::StepStats run(const uint32_t* tokens, size_t n, uint64_t base, uint32_t epoch, float lr,
-                          pipeline::StepTrace* trace) {
+  // `words`: the batch's in-vocab words (the host counts them). With read_counts (or a trace)
+  // the stats are complete; without, the fused step leaves its loss and pairs on the device.
+  pipeline::StepStats run(const uint32_t* tokens, size_t n, uint64_t words, uint64_t base, uint32_t epoch,
+                          float lr, pipeline::StepTrace* trace, bool read_counts) {
     pipeline::StepStats st;
+    st.words = words;
     if (trace) *trace = pipeline::StepTrace();
     if (n == 0) return st;
     auto pol = ctx_.policy();
@@ -263,68 +308,81 @@ class GemmPipeline final : public pipeline::Pipeline {
     const LossWeights weights = plan_.weights(lr);
     const uint32_t n32 = static_cast<uint32_t>(n);
 
-    // 1. Sentences and kept words.
+    // 1. Sentences and kept words. Counts stay on the device (StepCounts); launches take the
+    //    host's bound on each, and the fused step never reads them back.
+    StepCounts* counts = counts_.data();
     thrust::transform_exclusive_scan(pol, tokens, tokens + n, s.sentence.data(), IsBreak{}, 0u,
                                      thrust::plus<uint32_t>());
     ctx_.check("sentence scan");
-    const uint32_t* kept_end = thrust::copy_if(pol, Index(0), Index(n32), s.kept_pos.data(),
-                                               KeepTest{tokens, keep_.data(), plan_.seed, base, epoch});
+    const KeepTest keep{tokens, keep_.data(), plan_.seed, base, epoch};
+    thrust::transform_exclusive_scan(pol, Index(0), Index(n32), s.kept_index.data(), KeepFlag{keep}, 0u,
+                                     thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), n32, CompactKept{keep, s.kept_index.data(), n32, s.kept_pos.data(), counts});
     ctx_.check("keep compaction");
-    const uint32_t m = static_cast<uint32_t>(kept_end - s.kept_pos.data());
-    const uint32_t breaks = read(s.sentence.data() + n - 1) + (read(tokens + n - 1) == kSentenceBreak);
-    st.words = n - breaks;
-    st.kept = m;
-    if (trace) trace->kept = positions(s.kept_pos.data(), m, base);
-    if (m == 0) return st;
-    thrust::for_each_n(pol, Index(0), m,
-                       KeptInfo{tokens, s.sentence.data(), s.kept_pos.data(), s.word.data(), s.kept_sentence.data()});
+    const uint32_t mb = static_cast<uint32_t>(ctx_.bound(&counts->m, n));
+    thrust::for_each_n(pol, Index(0), mb,
+                       KeptInfo{counts, tokens, s.sentence.data(), s.kept_pos.data(), s.word.data(),
+                                s.kept_sentence.data()});
     ctx_.check("kept words");
 
     // 2. Windows, pair counts and offsets.
-    thrust::for_each_n(pol, Index(0), m,
-                       Windows{s.kept_pos.data(), s.kept_sentence.data(), m, plan_.seed, base, epoch,
+    thrust::for_each_n(pol, Index(0), mb,
+                       Windows{counts, s.kept_pos.data(), s.kept_sentence.data(), plan_.seed, base, epoch,
                                plan_.window, plan_.group_size, cbow, s.lo.data(), s.hi.data(),
                                s.count.data(), s.gid.data()});
     ctx_.check("windows");
-    thrust::exclusive_scan(pol, s.count.data(), s.count.data() + m, s.pair_off.data(), 0u);
+    thrust::exclusive_scan(pol, s.count.data(), s.count.data() + mb, s.pair_off.data(), 0u);
     ctx_.check("pair scan");
-    const uint64_t pairs = static_cast<uint64_t>(read(s.pair_off.data() + m - 1)) + read(s.count.data() + m - 1);
 
     // 3. Groups (numbered by their first kept center) and their negatives.
-    thrust::transform_exclusive_scan(pol, Index(0), Index(m), s.group.data(), NextStartsGroup{s.gid.data(), m},
+    thrust::transform_exclusive_scan(pol, Index(0), Index(mb), s.group.data(), NextStartsGroup{counts, s.gid.data()},
                                      0u, thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), 1, CountTotals{s.pair_off.data(), s.count.data(), s.group.data(), counts});
     ctx_.check("group scan");
-    const uint32_t groups = read(s.group.data() + m - 1) + 1;
-    st.groups = groups;
-    thrust::for_each_n(pol, Index(0), m,
-                       GroupStarts{s.gid.data(), s.group.data(), s.pair_off.data(), s.group_id.data(),
+    const uint32_t gb = static_cast<uint32_t>(ctx_.bound(&counts->groups, cap_.groups));
+    thrust::for_each_n(pol, Index(0), mb,
+                       GroupStarts{counts, s.gid.data(), s.group.data(), s.pair_off.data(), s.group_id.data(),
                                    s.group_off.data()});
-    thrust::for_each_n(pol, Index(0), groups,
-                       GroupCounts{s.group_off.data(), groups, static_cast<uint32_t>(pairs), s.group_count.data()});
+    thrust::for_each_n(pol, Index(0), gb, GroupCounts{counts, s.group_off.data(), s.group_count.data()});
     const AliasView noise{noise_prob_.data(), noise_alias_.data(), rows_};
-    thrust::for_each_n(pol, Index(0), groups * K,
-                       DrawNegatives{noise, s.group_id.data(), plan_.seed, epoch, K, s.neg.data()});
+    thrust::for_each_n(pol, Index(0), gb * K,
+                       DrawNegatives{counts, noise, s.group_id.data(), plan_.seed, epoch, K, s.neg.data()});
     ctx_.check("negatives");
+    if (plan_.fused && !trace && !read_counts) return fused_step(st, gb, lr);
+
+    // The GEMM step (and a traced or counted step) reads the counts: one wait.
+    const StepCounts c = read(counts);
+    const uint32_t m = c.m, groups = c.groups;
+    const uint64_t pairs = c.pairs;
+    st.kept = m;
+    st.groups = groups;
+    st.pairs = pairs;
     if (trace) {
+      trace->kept = positions(s.kept_pos.data(), m, base);
       trace->groups.resize(groups);
       ctx_.to_host(trace->groups.data(), s.group_id.data(), groups * sizeof(uint64_t));
       trace->negatives.resize(size_t(groups) * K);
       ctx_.to_host(trace->negatives.data(), s.neg.data(), size_t(groups) * K * sizeof(uint32_t));
+      record_pairs(*trace, m);
     }
-    st.pairs = pairs;
+    if (plan_.fused) {
+      st = fused_step(st, groups, lr);
+      st.loss = take_totals().loss;
+      return st;
+    }
     if (pairs == 0) return st;
 
     // 4. Slots: choose R, lay the pairs out.
-    const SlotCounts counts = thrust::transform_reduce(pol, s.group_count.data(), s.group_count.data() + groups,
+    const SlotCounts slot_counts = thrust::transform_reduce(pol, s.group_count.data(), s.group_count.data() + groups,
                                                        ToSlotCounts{}, SlotCounts{}, AddSlotCounts{});
     ctx_.check("slot counts");
-    const int choice = choose_rows(counts, pairs);
+    const int choice = choose_rows(slot_counts, pairs);
     if (choice < 0) {
       st.overflow = true;
       return st;
     }
     const uint32_t R = 1u << choice;
-    const uint32_t slots = static_cast<uint32_t>(counts.s[choice]);
+    const uint32_t slots = static_cast<uint32_t>(slot_counts.s[choice]);
     const uint32_t rows = slots * R;
     st.slot_rows = R;
     st.slots = slots;
@@ -340,7 +398,6 @@ class GemmPipeline final : public pipeline::Pipeline {
                               s.pair_off.data(), s.group_off.data(), R, cbow, s.row_center.data(),
                               s.row_context.data()});
     ctx_.check("pair expansion");
-    if (trace) record_pairs(*trace, rows, m);
 
     // 5. Gathers.
     for_each_element(pol, rows, d,
@@ -487,28 +544,109 @@ class GemmPipeline final : public pipeline::Pipeline {
     return pos;
   }
 
-  void record_pairs(pipeline::StepTrace& trace, uint32_t rows, uint32_t m) {
+  // The (center, context) pairs in the order both steps take them: centers in order, each
+  // center's contexts left to right (CBOW: one pair per context of a center that has any).
+  void record_pairs(pipeline::StepTrace& trace, uint32_t m) {
     Scratch& s = scratch_;
-    std::vector<uint32_t> center(rows), context(rows), lo(m), hi(m);
-    ctx_.to_host(center.data(), s.row_center.data(), rows * sizeof(uint32_t));
-    ctx_.to_host(context.data(), s.row_context.data(), rows * sizeof(uint32_t));
+    std::vector<uint32_t> lo(m), hi(m);
     ctx_.to_host(lo.data(), s.lo.data(), m * sizeof(uint32_t));
     ctx_.to_host(hi.data(), s.hi.data(), m * sizeof(uint32_t));
     const std::vector<uint64_t>& kept = trace.kept;
-    for (uint32_t r = 0; r < rows; ++r) {
-      const uint32_t k = center[r];
-      if (k == kNone) continue;
-      if (skip_gram()) {
-        trace.pair_center.push_back(kept[k]);
-        trace.pair_context.push_back(kept[context[r]]);
-        continue;
-      }
+    for (uint32_t k = 0; k < m; ++k)
       for (uint32_t c = lo[k]; c <= hi[k]; ++c) {
         if (c == k) continue;
         trace.pair_center.push_back(kept[k]);
         trace.pair_context.push_back(kept[c]);
       }
+  }
+
+  // ---- the fused step (fused_step.inl) ----
+
+  // Accumulators and touched lists of the fused step, and the tile's shape.
+  struct FusedState {
+    Buffer<float> grad_in, grad_out, grad_bias;  // (vocab, d), (vocab, d), (vocab) with biases
+    Buffer<uint32_t> touched_in, touched_out;    // (vocab) rows with a count this step
+    Buffer<uint32_t> touched;                    // (2) the lists' sizes
+    uint32_t P = 0;                              // pairs per chunk
+    size_t tile_bytes = 0;
+    size_t bytes() const {
+      return grad_in.bytes() + grad_out.bytes() + grad_bias.bytes() + touched_in.bytes() + touched_out.bytes() +
+             touched.bytes();
     }
+  };
+
+  void start_fused() {
+    if (plan_.deterministic)
+      throw UsageError("train.step: fused sums with atomics, so it is not deterministic; "
+                       "with train.deterministic: true use train.step: gemm (or auto)");
+    const uint32_t K = plan_.group_negatives;
+    const size_t limit = ctx_.tile_bytes_limit();
+    uint32_t P = 32;
+    while (P > 1 && tile_floats(K, P, d_) * sizeof(float) > limit) P /= 2;
+    const size_t bytes = tile_floats(K, P, d_) * sizeof(float);
+    if (bytes > limit)
+      throw UsageError("train.step: fused: a tile of " + std::to_string(K) + " negatives at dim " + std::to_string(d_) +
+                       " needs " + std::to_string(bytes / 1024) + " KiB of shared memory, over the " +
+                       std::to_string(limit / 1024) + " KiB a block may take; lower train.group_negatives or "
+                       "use train.step: gemm");
+    const size_t matrix = static_cast<size_t>(rows_) * d_;
+    FusedState f;
+    try {
+      f.grad_in = Buffer<float>(matrix);
+      f.grad_out = Buffer<float>(matrix);
+      f.grad_bias = Buffer<float>(plan_.output_bias ? rows_ : 0);
+      f.touched_in = Buffer<uint32_t>(rows_);
+      f.touched_out = Buffer<uint32_t>(rows_);
+      f.touched = Buffer<uint32_t>(2);
+    } catch (const DeviceOutOfMemory&) {
+      throw ResourceError(out_of_memory_message(4 * matrix * sizeof(float), 0));
+    }
+    f.P = P;
+    f.tile_bytes = bytes;
+    auto pol = ctx_.policy();
+    thrust::fill_n(pol, f.grad_in.data(), matrix, 0.0f);
+    thrust::fill_n(pol, f.grad_out.data(), matrix, 0.0f);
+    if (plan_.output_bias) thrust::fill_n(pol, f.grad_bias.data(), rows_, 0.0f);
+    thrust::fill_n(pol, count_in_.data(), rows_, 0.0f);
+    thrust::fill_n(pol, count_out_.data(), rows_, 0.0f);
+    ctx_.check("fused step buffers");
+    ctx_.sync();
+    fused_ = std::move(f);
+  }
+
+  // Steps 4-7 as group tiles: scores, coefficients and gradients per tile, then each touched
+  // row's sum applied once. `groups`: the launch's bound on the step's groups. The loss and
+  // pairs stay on the device until take_totals().
+  pipeline::StepStats fused_step(pipeline::StepStats st, uint32_t groups, float lr) {
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    FusedState& f = fused_;
+    const uint32_t d = d_, K = plan_.group_negatives;
+    thrust::fill_n(pol, f.touched.data(), 2, 0u);
+    const FusedTiles tiles{w_in_.data(), w_out_.data(), bias(), log_q_.data(), s.word.data(), s.lo.data(),
+                           s.hi.data(), s.pair_off.data(), s.group_off.data(), s.group_count.data(), s.neg.data(),
+                           counts_.data(), d, K, f.P, !skip_gram(), plan_.weights(lr), static_cast<float>(K),
+                           static_cast<float>(plan_.negative), f.grad_in.data(), f.grad_out.data(),
+                           bias() ? f.grad_bias.data() : nullptr, count_in_.data(), count_out_.data(),
+                           f.touched_in.data(), f.touched_out.data(), f.touched.data()};
+    ctx_.run_tiles(tiles, groups, f.tile_bytes);
+    ctx_.check("fused tiles");
+    // Bounds on the lists: inputs are kept words; outputs are centers and the groups' negatives.
+    const size_t most_in = std::min<size_t>(rows_, cap_.tokens);
+    const size_t most_out = std::min<size_t>(rows_, cap_.tokens + cap_.groups * K);
+    const float cap = plan_.row_update_cap;
+    const size_t n_in = ctx_.bound(f.touched.data(), most_in);
+    const size_t n_out = ctx_.bound(f.touched.data() + 1, most_out);
+    for_each_element(pol, n_in, d,
+                     ApplyRows{f.touched_in.data(), f.touched.data(), d, count_in_.data(), cap, f.grad_in.data(),
+                               w_in_.data(), nullptr, nullptr});
+    for_each_element(pol, n_out, d,
+                     ApplyRows{f.touched_out.data(), f.touched.data() + 1, d, count_out_.data(), cap * static_cast<float>(K),
+                               f.grad_out.data(), w_out_.data(), bias() ? f.grad_bias.data() : nullptr, bias()});
+    thrust::for_each_n(pol, Index(0), n_in, ResetCounts{f.touched_in.data(), f.touched.data(), count_in_.data()});
+    thrust::for_each_n(pol, Index(0), n_out, ResetCounts{f.touched_out.data(), f.touched.data() + 1, count_out_.data()});
+    ctx_.check("fused apply");
+    return st;
   }
 
   void train_split(const uint32_t* t, size_t begin, size_t end, uint32_t epoch, TrainControl& control) {
@@ -518,8 +656,8 @@ class GemmPipeline final : public pipeline::Pipeline {
                                std::to_string(begin) + " (" + std::to_string(end - begin) +
                                " positions) does not fit the batch buffers; raise train.batch_words");
     for (const auto& [b, e] : {std::pair<size_t, size_t>{begin, mid}, std::pair<size_t, size_t>{mid, end}}) {
-      const pipeline::StepStats st =
-          run_checked(staging_->put_sync(t + b, e - b), e - b, b, epoch, control.lr(), nullptr);
+      const pipeline::StepStats st = run_checked(staging_->put_sync(t + b, e - b), e - b, words_in(t + b, e - b), b,
+                                                 epoch, control.lr(), nullptr, false);
       if (st.overflow) {
         train_split(t, b, e, epoch, control);
         continue;
@@ -530,6 +668,7 @@ class GemmPipeline final : public pipeline::Pipeline {
 
   struct Scratch {
     Buffer<uint32_t> sentence;       // (tokens) sentence breaks before each position
+    Buffer<uint32_t> kept_index;     // (tokens) kept words before each position
     Buffer<uint32_t> kept_pos;       // (kept) batch index of each kept word
     Buffer<uint32_t> word;           // (kept) word id
     Buffer<uint32_t> kept_sentence;  // (kept)
@@ -571,6 +710,8 @@ class GemmPipeline final : public pipeline::Pipeline {
   Buffer<float> b_out_;             // (vocab) output biases, or empty
   Buffer<float> log_q_;             // (vocab) log Q for nce and softmax, or empty
   Scratch scratch_;
+  Buffer<StepCounts> counts_;       // (1) steps 1-3's counts, the fused step's loss
+  FusedState fused_;                // with train.step: fused
   std::unique_ptr<Staging> staging_;
   Capacity cap_;
   size_t scratch_bytes_ = 0;

@@ -7,8 +7,10 @@
 
 namespace gemmvec::pipeline {
 
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial) {
-  return std::make_unique<host_pipeline::GemmPipeline>(plan, std::move(initial));
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, bool launch_capacity) {
+  auto p = std::make_unique<host_pipeline::GemmPipeline>(plan, std::move(initial));
+  p->set_launch_capacity(launch_capacity);
+  return p;
 }
 
 }  // namespace gemmvec::pipeline

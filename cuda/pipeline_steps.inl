@@ -14,6 +14,10 @@
 //      dv_o = sum e+ u per center; GEMM dU_s = E_s Vn_g (into U); dU += e+ v_o
 //   7. scatter-add into W_in and W_out: atomics, or (deterministic) sort by row and sum in order
 // Every score reads the rows as they were before the step; every gradient is added after.
+//
+// The sizes of steps 1-3 (kept words m, pairs, groups) stay on the device (StepCounts): their
+// launches are sized by the host's bound (the exact size on the host, the capacity on the GPU)
+// and the surplus exits early, so the fused step (fused_step.inl) never waits for the host.
 #pragma once
 #ifndef GV_PIPELINE_NS
 #error "define GV_PIPELINE_NS and include a platform header before pipeline_steps.inl"
@@ -103,13 +107,41 @@ struct KeepTest {
   }
 };
 
+// What steps 1-3 count, on the device; the loss and pairs since the host last read them.
+struct StepCounts {
+  uint32_t m = 0, pairs = 0, groups = 0;
+  double loss = 0;         // summed by the fused step
+  uint64_t pair_sum = 0;   // pairs of the steps since the last read
+};
+
+struct KeepFlag {
+  KeepTest keep;
+  GV_HD uint32_t operator()(uint32_t i) const { return keep(i) ? 1u : 0u; }
+};
+
+// kept_pos[j] = the j-th kept position, from the exclusive scan of the keep flags; m.
+struct CompactKept {
+  KeepTest keep;
+  const uint32_t* kept_index;  // (n) kept positions before each
+  uint32_t n;
+  uint32_t* kept_pos;
+  StepCounts* counts;
+  GV_HD void operator()(uint32_t i) const {
+    const bool kept = keep(i);
+    if (kept) kept_pos[kept_index[i]] = i;
+    if (i == n - 1) counts->m = kept_index[i] + (kept ? 1u : 0u);
+  }
+};
+
 struct KeptInfo {
+  const StepCounts* counts;
   const uint32_t* tokens;
   const uint32_t* sentence;  // (n) breaks before each position
   const uint32_t* kept_pos;  // (m) batch index of each kept word
   uint32_t* word;            // (m)
   uint32_t* kept_sentence;   // (m)
   GV_HD void operator()(uint32_t k) const {
+    if (k >= counts->m) return;
     const uint32_t p = kept_pos[k];
     word[k] = tokens[p];
     kept_sentence[k] = sentence[p];
@@ -119,9 +151,9 @@ struct KeptInfo {
 // ---- 2. windows and pair counts --------------------------------------------------------------
 
 struct Windows {
+  const StepCounts* counts;
   const uint32_t* kept_pos;
   const uint32_t* kept_sentence;
-  uint32_t m;
   uint64_t seed, base;
   uint32_t epoch, window, group_size;
   bool cbow;
@@ -130,6 +162,11 @@ struct Windows {
   uint32_t* count;  // (m) pairs of the center
   uint64_t* gid;    // (m) global group id of the center
   GV_HD void operator()(uint32_t k) const {
+    const uint32_t m = counts->m;
+    if (k >= m) {  // (the GPU's surplus) no pairs, so that a scan over the capacity is right
+      count[k] = 0;
+      return;
+    }
     const uint64_t pos = base + kept_pos[k];
     const uint32_t span = window_span(token_draw(seed, epoch, pos), window);
     const uint32_t s = kept_sentence[k];
@@ -147,18 +184,34 @@ struct Windows {
 
 // 1 where center k+1 starts a new group: its exclusive scan numbers the groups.
 struct NextStartsGroup {
+  const StepCounts* counts;
   const uint64_t* gid;
-  uint32_t m;
-  GV_HD uint32_t operator()(uint32_t k) const { return k + 1 < m && gid[k + 1] != gid[k] ? 1u : 0u; }
+  GV_HD uint32_t operator()(uint32_t k) const { return k + 1 < counts->m && gid[k + 1] != gid[k] ? 1u : 0u; }
+};
+
+// pairs and groups from the scans (one thread).
+struct CountTotals {
+  const uint32_t* pair_off;
+  const uint32_t* count;
+  const uint32_t* group;
+  StepCounts* counts;
+  GV_HD void operator()(uint32_t) const {
+    const uint32_t m = counts->m;
+    counts->pairs = m ? pair_off[m - 1] + count[m - 1] : 0u;
+    counts->groups = m ? group[m - 1] + 1 : 0u;
+    counts->pair_sum += counts->pairs;
+  }
 };
 
 struct GroupStarts {
+  const StepCounts* counts;
   const uint64_t* gid;
   const uint32_t* group;     // (m) group index of each center
   const uint32_t* pair_off;  // (m) first pair of each center
   uint64_t* group_id;        // (groups) global id
   uint32_t* group_off;       // (groups) first pair
   GV_HD void operator()(uint32_t k) const {
+    if (k >= counts->m) return;
     if (k == 0 || gid[k] != gid[k - 1]) {
       group_id[group[k]] = gid[k];
       group_off[group[k]] = pair_off[k];
@@ -167,21 +220,25 @@ struct GroupStarts {
 };
 
 struct GroupCounts {
+  const StepCounts* counts;
   const uint32_t* group_off;
-  uint32_t groups, pairs;
   uint32_t* group_count;  // (groups)
   GV_HD void operator()(uint32_t g) const {
-    group_count[g] = (g + 1 < groups ? group_off[g + 1] : pairs) - group_off[g];
+    const uint32_t groups = counts->groups;
+    if (g >= groups) return;
+    group_count[g] = (g + 1 < groups ? group_off[g + 1] : counts->pairs) - group_off[g];
   }
 };
 
 struct DrawNegatives {
+  const StepCounts* counts;
   AliasView noise;
   const uint64_t* group_id;
   uint64_t seed;
   uint32_t epoch, K;
   uint32_t* neg;  // (groups, K)
   GV_HD void operator()(uint32_t i) const {
+    if (i / K >= counts->groups) return;
     neg[i] = draw_negative(noise, seed, epoch, group_id[i / K], i % K);
   }
 };

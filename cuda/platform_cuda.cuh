@@ -151,6 +151,26 @@ class CachingAllocator {
 // How elementwise work over (rows, d) runs: one thread per element: coalesced rows.
 constexpr bool kRowLoops = false;
 
+// A fused tile's block: phases spread over its threads, a barrier after each.
+constexpr unsigned kTileThreads = 128;
+struct DeviceBlock {
+  float* memory;
+  GV_HD float* shared() { return memory; }
+  template <class F>
+  GV_HD void phase(uint32_t count, const F& f) {
+#if defined(__CUDA_ARCH__)
+    for (uint32_t i = threadIdx.x; i < count; i += blockDim.x) f(i);
+    __syncthreads();
+#endif
+  }
+};
+template <class Tile>
+__global__ void tile_kernel(Tile tile, uint32_t first) {
+  extern __shared__ float tile_memory[];
+  DeviceBlock block{tile_memory};
+  tile(first + blockIdx.x, block);
+}
+
 // The compute stream, the cuBLAS handle bound to it, and the Thrust policy running on it.
 class Context {
  public:
@@ -190,6 +210,32 @@ class Context {
     size_t free = 0, total = 0;
     GV_CUDA_CHECK(cudaMemGetInfo(&free, &total));
     return free;
+  }
+  // How many items to launch for a size held in device memory: the capacity; the surplus
+  // exits early, and the host never waits for the size.
+  size_t bound(const uint32_t*, size_t capacity) const { return capacity; }
+  void set_launch_capacity(bool) {}  // always
+  // Shared memory one tile may take, in bytes: what the device gives a block that opts in.
+  size_t tile_bytes_limit() const {
+    int bytes = 0;
+    GV_CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, 0));
+    return static_cast<size_t>(bytes);
+  }
+
+  // Runs tile(b, block) for blocks b < count: one block of kTileThreads threads each, with
+  // tile_bytes of shared memory.
+  template <class Tile>
+  void run_tiles(const Tile& tile, size_t count, size_t tile_bytes) {
+    if (count == 0) return;
+    if (tile_bytes > 48 * 1024)
+      GV_CUDA_CHECK(cudaFuncSetAttribute(tile_kernel<Tile>, cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                         static_cast<int>(tile_bytes)));
+    constexpr size_t kMaxBlocks = 0x7FFFFFFF;
+    for (size_t first = 0; first < count; first += kMaxBlocks) {
+      const size_t blocks = count - first < kMaxBlocks ? count - first : kMaxBlocks;
+      tile_kernel<<<static_cast<unsigned>(blocks), kTileThreads, tile_bytes, stream_>>>(
+          tile, static_cast<uint32_t>(first));
+    }
   }
 
   // Row-major C_i = op(A_i) op(B_i) + beta C_i (M x N, inner K), i < count: cuBLAS is
@@ -274,12 +320,36 @@ class Staging {
   Buffer<uint32_t> sync_;
 };
 
-// The scatter-add of the atomic mode.
+// The scatter-adds of the atomic mode and the fused step (host versions for nvcc's host pass).
+// atomic_add_old returns the value before; atomic_inc returns it and adds one.
 GV_HD void atomic_add(float* p, float v) {
 #if defined(__CUDA_ARCH__)
   atomicAdd(p, v);
 #else
   *p += v;
+#endif
+}
+GV_HD void atomic_add(double* p, double v) {
+#if defined(__CUDA_ARCH__)
+  atomicAdd(p, v);
+#else
+  *p += v;
+#endif
+}
+GV_HD float atomic_add_old(float* p, float v) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, v);
+#else
+  const float old = *p;
+  *p = old + v;
+  return old;
+#endif
+}
+GV_HD uint32_t atomic_inc(uint32_t* p) {
+#if defined(__CUDA_ARCH__)
+  return atomicAdd(p, 1u);
+#else
+  return (*p)++;
 #endif
 }
 

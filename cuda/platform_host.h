@@ -9,6 +9,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <thrust/system/cpp/execution_policy.h>
 
@@ -54,6 +55,9 @@ class Buffer {
 
 // How elementwise work over (rows, d) runs: one loop per row: no division per element.
 constexpr bool kRowLoops = true;
+// Shared memory a fused tile may take: what every GPU this build runs on (sm_75 and newer)
+// gives a block that opts in.
+constexpr size_t kTileBytesLimit = 64 * 1024;
 
 // Streams, BLAS handle and the Thrust execution policy; on the host there is nothing to own.
 class Context {
@@ -66,6 +70,39 @@ class Context {
   void sync() {}
   // Free memory the scratch may take (host: no limit is enforced here).
   size_t free_bytes() const { return ~size_t(0); }
+  // How many items to launch for a size held in (device) memory, at most `capacity`: the GPU
+  // launches the capacity and the surplus exits early (no wait); the host reads the size.
+  size_t bound(const uint32_t* size, size_t capacity) const {
+    if (launch_capacity_) return capacity;
+    return *size < capacity ? *size : capacity;
+  }
+  // Tests: launch the capacity as the GPU does, so the surplus's early exits run here too.
+  void set_launch_capacity(bool on) { launch_capacity_ = on; }
+  // Shared memory one tile may take, in bytes (the host takes what the GPU would).
+  size_t tile_bytes_limit() const { return kTileBytesLimit; }
+
+  // Runs tile(b, block) for blocks b < count, one after another, each with its own tile memory.
+  template <class Tile>
+  void run_tiles(const Tile& tile, size_t count, size_t tile_bytes) {
+    tile_memory_.resize((tile_bytes + sizeof(float) - 1) / sizeof(float));
+    HostBlock block{tile_memory_.data()};
+    for (size_t b = 0; b < count; ++b) tile(static_cast<uint32_t>(b), block);
+  }
+
+ private:
+  // A tile's block on the host: one thread, so a phase is a loop and barriers are free.
+  struct HostBlock {
+    float* memory;
+    float* shared() { return memory; }
+    template <class F>
+    void phase(uint32_t count, const F& f) {
+      for (uint32_t i = 0; i < count; ++i) f(i);
+    }
+  };
+  std::vector<float> tile_memory_;
+  bool launch_capacity_ = false;
+
+ public:
 
   // Row-major C_i = op(A_i) op(B_i) + beta C_i for i < count; C_i is M x N, the inner size K.
   void gemm_batched(Op ta, Op tb, int m, int n, int k, float* const* a, int lda,
@@ -92,7 +129,15 @@ class Staging {
   const uint32_t* slot_[2] = {nullptr, nullptr};
 };
 
-// The scatter-add of the atomic (non-deterministic) mode: sequential on the host.
+// The scatter-adds of the atomic (non-deterministic) mode and the fused step: sequential on
+// the host. atomic_add_old returns the value before; atomic_inc returns it and adds one.
 GV_HD void atomic_add(float* p, float v) { *p += v; }
+GV_HD void atomic_add(double* p, double v) { *p += v; }
+GV_HD float atomic_add_old(float* p, float v) {
+  const float old = *p;
+  *p = old + v;
+  return old;
+}
+GV_HD uint32_t atomic_inc(uint32_t* p) { return (*p)++; }
 
 }  // namespace gemmvec::GV_PIPELINE_NS

@@ -53,6 +53,7 @@ struct TrainConfig {
   double max_row_updates = -1;   // cap on the pair-updates one row sums in one step; 0: none; -1: backend default
   bool deterministic = false;
   bool tf32 = false;
+  std::string step = "auto";     // the GEMM pipeline's step: auto | gemm | fused
   double progress_seconds = 5;   // period of progress lines when stderr is not a terminal
   double checkpoint_minutes = 30; // period of checkpoints (0: only on SIGINT/SIGTERM)
   std::vector<std::string> watch; // words whose nearest neighbours are printed while training

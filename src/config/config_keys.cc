@@ -106,6 +106,7 @@ const std::vector<Key>& keys() {
         field("train.max_row_updates", &C::train, &T::max_row_updates, "a row's summed update in one step is scaled by min(1, this / pair-updates summed) (0: no cap, -1: backend default)", range(-1)),
         field("train.deterministic", &C::train, &T::deterministic, "bit-identical vectors for one seed (slower; one thread on the CPU)"),
         field("train.tf32", &C::train, &T::tf32, "TF32 tensor-core GEMMs on the GPU (faster, less precise)"),
+        field("train.step", &C::train, &T::step, "the GEMM pipeline's step (cuda, cuda-host): gemm (batched GEMMs over the batch's pairs) or fused (one kernel per group tile, no per-pair buffers; not with train.deterministic); auto: gemm", one_of({"auto", "gemm", "fused"})),
         field("train.progress_seconds", &C::train, &T::progress_seconds, "period of progress lines when stderr is not a terminal", range(0)),
         field("train.checkpoint_minutes", &C::train, &T::checkpoint_minutes, "write a checkpoint this often (0: only on SIGINT/SIGTERM); resume with gemmvec train --resume FILE.ckpt", range(0)),
         field("train.watch", &C::train, &T::watch, "words whose 8 nearest neighbours (cosine of the input vectors) are printed while training"),

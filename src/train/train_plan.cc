@@ -44,6 +44,7 @@ TrainPlan make_plan(const Config& config, const Vocab& vocab, const BackendDefau
   plan.seed = config.train.seed;
   plan.deterministic = config.train.deterministic;
   plan.tf32 = config.train.tf32;
+  plan.fused = config.train.step == "fused";
   plan.keep.resize(vocab.size());
   for (uint32_t w = 0; w < vocab.size(); ++w)
     plan.keep[w] = keep_probability(vocab.count(w), vocab.total(), config.model.sample);

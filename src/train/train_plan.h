@@ -28,6 +28,7 @@ struct TrainPlan {
   uint64_t seed = 1;
   bool deterministic = false;
   bool tf32 = false;
+  bool fused = false;           // the GEMM pipeline's fused step (train.step: fused)
   OutputLoss loss = OutputLoss::kNeg;
   bool output_bias = false;     // a bias per output row (Embeddings::out_bias)
   bool remove_hits = true;      // samples equal to the true word are left out

@@ -36,6 +36,8 @@ struct StepCase {
   float cap = 0;  // plan.row_update_cap (the cuda default is 128)
   OutputLoss loss = OutputLoss::kNeg;
   bool bias = false;  // plan.output_bias
+  bool fused = false;  // train.step: fused
+  uint32_t dim = 100;
 };
 
 std::string case_name(const ::testing::TestParamInfo<StepCase>& info) {
@@ -43,7 +45,8 @@ std::string case_name(const ::testing::TestParamInfo<StepCase>& info) {
   return std::string(c.type == ModelType::kSkipGram ? "SkipGram" : "Cbow") + "Group" +
          std::to_string(c.group_size) + (c.deterministic ? "Sorted" : "Atomic") +
          (c.cap > 0 ? "Cap" + std::to_string(static_cast<int>(c.cap)) : "") +
-         (c.loss == OutputLoss::kNce ? "Nce" : c.loss == OutputLoss::kSoftmax ? "Softmax" : "") + (c.bias ? "Bias" : "");
+         (c.loss == OutputLoss::kNce ? "Nce" : c.loss == OutputLoss::kSoftmax ? "Softmax" : "") + (c.bias ? "Bias" : "") +
+         (c.fused ? "Fused" : "") + (c.dim != 100 ? "Dim" + std::to_string(c.dim) : "");
 }
 
 class PipelineGpuStep : public ::testing::TestWithParam<StepCase> {};
@@ -54,7 +57,7 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   test::PlanOptions o;
   o.type = c.type;
   o.vocab = 5000;
-  o.dim = 100;
+  o.dim = c.dim;
   o.window = 5;
   o.group_size = c.group_size;
   o.group_negatives = 8;
@@ -64,7 +67,8 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   o.loss = c.loss;
   o.output_bias = c.bias;
   const auto counts = test::zipf_counts(o.vocab);
-  const TrainPlan plan = test_plan(o, counts);
+  TrainPlan plan = test_plan(o, counts);
+  plan.fused = c.fused;
   const auto tokens = test::synthetic_tokens(counts, 60000, 40, 3);
   const Embeddings before = test::random_embeddings(o.vocab, o.dim, 5, c.bias);
   const uint64_t base = 123457;
@@ -94,7 +98,8 @@ TEST_P(PipelineGpuStep, MatchesHostBuildDrawForDraw) {
   std::vector<double> host_in(ah.in.begin(), ah.in.end()), host_out(ah.out.begin(), ah.out.end());
   // As in pipeline_test.cc: capped updates are small against their rows, so the rounding of each
   // atomic addition into a row is what remains (a sorted scatter adds a finished sum once).
-  const bool per_add = c.cap > 0 && !c.deterministic;
+  // The fused step adds each row's finished sum once.
+  const bool per_add = c.cap > 0 && !c.deterministic && !c.fused;
   const std::vector<double>* in_adds = per_add ? &ref.in_adds : nullptr;
   const std::vector<double>* out_adds = per_add ? &ref.out_adds : nullptr;
   double worst = 0;
@@ -124,7 +129,17 @@ INSTANTIATE_TEST_SUITE_P(
                       StepCase{ModelType::kCbow, 8, false, 128},
                       StepCase{ModelType::kSkipGram, 8, false, 128, OutputLoss::kNce, true},
                       StepCase{ModelType::kSkipGram, 8, true, 8, OutputLoss::kSoftmax, true},
-                      StepCase{ModelType::kCbow, 16, false, 0, OutputLoss::kSoftmax}),
+                      StepCase{ModelType::kCbow, 16, false, 0, OutputLoss::kSoftmax},
+                      // The fused step (one kernel per group tile); at dim 300 its tile takes more
+                      // than the 48 KiB of shared memory a block gets without opting in.
+                      StepCase{ModelType::kSkipGram, 1, false, 0, OutputLoss::kNeg, false, true},
+                      StepCase{ModelType::kSkipGram, 16, false, 128, OutputLoss::kNeg, false, true},
+                      StepCase{ModelType::kSkipGram, 1u << 20, false, 0, OutputLoss::kNeg, false, true},
+                      StepCase{ModelType::kCbow, 16, false, 128, OutputLoss::kNeg, false, true},
+                      StepCase{ModelType::kSkipGram, 16, false, 128, OutputLoss::kNce, true, true},
+                      StepCase{ModelType::kCbow, 16, false, 0, OutputLoss::kSoftmax, true, true},
+                      StepCase{ModelType::kSkipGram, 16, false, 128, OutputLoss::kNeg, false, true, 300},
+                      StepCase{ModelType::kCbow, 16, false, 128, OutputLoss::kNeg, false, true, 300}),
     case_name);
 
 TEST(PipelineGpu, DeterministicRunsAreBitIdentical) {
