@@ -25,7 +25,15 @@ namespace gemmvec::GV_PIPELINE_NS {
 
 // Floats of shared memory a tile of K negatives, P pairs per chunk and dimension d takes.
 GV_HD size_t tile_floats(uint32_t K, uint32_t P, uint32_t d) {
-  return 2 * size_t(K) * d + 2 * size_t(P) * d + size_t(P) * K + 4 * size_t(P) + K;
+  return 2 * size_t(K) * d + 2 * size_t(P) * d + size_t(P) * K + 5 * size_t(P) + K;
+}
+
+// u . v over d: vectorized on the host (the GPU gives each (pair, sample) a thread).
+GV_HD float tile_dot(const float* u, const float* v, uint32_t d) {
+  float s = 0.0f;
+  GV_HOST_SIMD_SUM(s)
+  for (uint32_t c = 0; c < d; ++c) s += u[c] * v[c];
+  return s;
 }
 
 // Adds `amount` to a row's count; the row's first update appends it to the touched list.
@@ -72,16 +80,16 @@ struct FusedTiles {
     float* loss_part = e_pos + P;               // (P) loss of each chunk slot, summed over chunks
     uint32_t* center = reinterpret_cast<uint32_t*>(loss_part + P);  // (P) kept index
     uint32_t* context = center + P;             // (P) kept index (skip-gram)
-    float* db = reinterpret_cast<float*>(context + P);  // (K) the negatives' bias gradients
+    uint32_t* run = context + P;                // (P) pairs of p's center from p on, if p is its first
+    float* db = reinterpret_cast<float*>(run + P);  // (K) the negatives' bias gradients
     const uint32_t* n = neg + size_t(g) * K;
     const uint32_t first = group_off[g], total = group_count[g];
-    const uint32_t kd = K * d;
 
-    blk.phase(kd > P ? kd : P, [&](uint32_t i) {
-      if (i < kd) {
-        Vn[i] = w_out[size_t(n[i / d]) * d + i % d];
-        dVn[i] = 0.0f;
-      }
+    blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {
+      Vn[j * d + col] = w_out[size_t(n[j]) * d + col];
+      dVn[j * d + col] = 0.0f;
+    });
+    blk.phase(K > P ? K : P, [&](uint32_t i) {
       if (i < K) db[i] = 0.0f;
       if (i < P) loss_part[i] = 0.0f;
     });
@@ -95,29 +103,30 @@ struct FusedTiles {
         center[p] = k;
         context[p] = cbow ? k : c;
       });
-      blk.phase(np * d, [&](uint32_t i) {  // gathers
-        const uint32_t p = i / d, col = i % d, k = center[p];
-        Vp[i] = w_out[size_t(word[k]) * d + col];
+      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // gathers
+        const uint32_t k = center[p];
+        Vp[p * d + col] = w_out[size_t(word[k]) * d + col];
         if (!cbow) {
-          U[i] = w_in[size_t(word[context[p]]) * d + col];
+          U[p * d + col] = w_in[size_t(word[context[p]]) * d + col];
           return;
         }
         float sum = 0.0f;
         for (uint32_t c = lo[k]; c <= hi[k]; ++c)
           if (c != k) sum += w_in[size_t(word[c]) * d + col];
-        U[i] = sum / static_cast<float>(hi[k] - lo[k]);
+        U[p * d + col] = sum / static_cast<float>(hi[k] - lo[k]);
       });
       blk.phase(np * (K + 1), [&](uint32_t i) {  // scores: column K is the positive one
         const uint32_t p = i / (K + 1), j = i % (K + 1);
-        const float* u = U + size_t(p) * d;
-        const float* v = j == K ? Vp + size_t(p) * d : Vn + size_t(j) * d;
-        float s = 0.0f;
-        for (uint32_t c = 0; c < d; ++c) s += u[c] * v[c];
+        const float s = tile_dot(U + size_t(p) * d, j == K ? Vp + size_t(p) * d : Vn + size_t(j) * d, d);
         if (j == K) e_pos[p] = s + (b_out ? b_out[word[center[p]]] : 0.0f);
         else S[size_t(p) * K + j] = s + (b_out ? b_out[n[j]] : 0.0f);
       });
-      blk.phase(np, [&](uint32_t p) {  // coefficients, loss, counts
+      blk.phase(np, [&](uint32_t p) {  // coefficients, loss, counts; runs of a center's pairs
         const uint32_t k = center[p], o = word[k];
+        uint32_t r = 0;
+        if (p == 0 || center[p - 1] != k)
+          while (p + r < np && center[p + r] == k) ++r;
+        run[p] = r;
         loss_part[p] += output_coefs(e_pos[p], S + size_t(p) * K, n, o, K, weights, log_q, true);
         if (grad_bias) atomic_add(grad_bias + o, e_pos[p]);
         count_row(count_out, o, center_unit, touched_out, touched + 1);
@@ -128,42 +137,44 @@ struct FusedTiles {
         for (uint32_t c = lo[k]; c <= hi[k]; ++c)
           if (c != k) count_row(count_in, word[c], 1.0f, touched_in, touched);
       });
-      const uint32_t pd = np * d;
-      blk.phase(pd > kd ? pd : kd, [&](uint32_t i) {  // gradients
-        if (i < pd) {
-          const uint32_t p = i / d, col = i % d, k = center[p];
-          const float* e = S + size_t(p) * K;
-          float du = e_pos[p] * Vp[i];
-          for (uint32_t j = 0; j < K; ++j) du += e[j] * Vn[size_t(j) * d + col];
-          if (p == 0 || center[p - 1] != k) {  // a center's first pair in the chunk adds them all
-            float g = 0.0f;
-            for (uint32_t q = p; q < np && center[q] == k; ++q) g += e_pos[q] * U[size_t(q) * d + col];
-            atomic_add(grad_out + size_t(word[k]) * d + col, g);
-          }
-          if (!cbow) {
-            atomic_add(grad_in + size_t(word[context[p]]) * d + col, du);
-          } else {
-            for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-              if (c != k) atomic_add(grad_in + size_t(word[c]) * d + col, du);
-          }
-        }
-        if (i < kd) {
-          const uint32_t j = i / d, col = i % d;
-          float sum = 0.0f;
-          for (uint32_t p = 0; p < np; ++p) sum += S[size_t(p) * K + j] * U[size_t(p) * d + col];
-          dVn[i] += sum;
-          if (grad_bias && col == 0)
-            for (uint32_t p = 0; p < np; ++p) db[j] += S[size_t(p) * K + j];
-        }
+      // Each phase below is one loop per element, so that the host's column loops vectorize.
+      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // du = e+ v_o + E Vn, over Vp
+        const float* e = S + size_t(p) * K;
+        float du = e_pos[p] * Vp[p * d + col];
+        for (uint32_t j = 0; j < K; ++j) du += e[j] * Vn[j * d + col];
+        Vp[p * d + col] = du;
       });
+      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // a center's gradient, by its first pair
+        float g = 0.0f;
+        for (uint32_t q = p; q < p + run[p]; ++q) g += e_pos[q] * U[q * d + col];
+        if (run[p]) atomic_add(grad_out + size_t(word[center[p]]) * d + col, g);
+      });
+      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // the inputs' gradients
+        if (!cbow) {
+          atomic_add(grad_in + size_t(word[context[p]]) * d + col, Vp[p * d + col]);
+          return;
+        }
+        const uint32_t k = center[p];
+        for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+          if (c != k) atomic_add(grad_in + size_t(word[c]) * d + col, Vp[p * d + col]);
+      });
+      blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {  // the negatives' gradients, summed in the tile
+        float sum = 0.0f;
+        for (uint32_t p = 0; p < np; ++p) sum += S[p * K + j] * U[p * d + col];
+        dVn[j * d + col] += sum;
+      });
+      if (grad_bias)
+        blk.phase(K, [&](uint32_t j) {
+          for (uint32_t p = 0; p < np; ++p) db[j] += S[p * K + j];
+        });
     }
-    blk.phase(kd > 1 ? kd : 1, [&](uint32_t i) {  // the negatives' sums, counts and the loss
-      if (i < kd) atomic_add(grad_out + size_t(n[i / d]) * d + i % d, dVn[i]);
-      if (i < K) {
-        count_row(count_out, n[i], static_cast<float>(total) * negative_unit, touched_out, touched + 1);
-        if (grad_bias) atomic_add(grad_bias + n[i], db[i]);
-      }
-      if (i == 0) {
+    blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {  // the negatives' sums
+      atomic_add(grad_out + size_t(n[j]) * d + col, dVn[j * d + col]);
+    });
+    blk.phase(K, [&](uint32_t j) {  // their counts and biases, and the tile's loss
+      count_row(count_out, n[j], static_cast<float>(total) * negative_unit, touched_out, touched + 1);
+      if (grad_bias) atomic_add(grad_bias + n[j], db[j]);
+      if (j == 0) {
         double sum = 0.0;
         for (uint32_t p = 0; p < P; ++p) sum += loss_part[p];
         atomic_add(&counts->loss, sum);

@@ -163,6 +163,14 @@ struct DeviceBlock {
     __syncthreads();
 #endif
   }
+  // f(row, col) over a (rows, d) tile, a thread per element (a row's columns are coalesced).
+  template <class F>
+  GV_HD void phase_rows(uint32_t rows, uint32_t d, const F& f) {
+#if defined(__CUDA_ARCH__)
+    for (uint32_t i = threadIdx.x; i < rows * d; i += blockDim.x) f(i / d, i % d);
+    __syncthreads();
+#endif
+  }
 };
 template <class Tile>
 __global__ void tile_kernel(Tile tile, uint32_t first) {

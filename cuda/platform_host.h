@@ -98,6 +98,14 @@ class Context {
     void phase(uint32_t count, const F& f) {
       for (uint32_t i = 0; i < count; ++i) f(i);
     }
+    // f(row, col) over a (rows, d) tile, each row's columns as one vector loop.
+    template <class F>
+    void phase_rows(uint32_t rows, uint32_t d, const F& f) {
+      for (uint32_t r = 0; r < rows; ++r) {
+        GV_HOST_SIMD
+        for (uint32_t c = 0; c < d; ++c) f(r, c);
+      }
+    }
   };
   std::vector<float> tile_memory_;
   bool launch_capacity_ = false;
