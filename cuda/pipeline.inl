@@ -577,8 +577,8 @@ class GemmPipeline final : public pipeline::Pipeline {
 
   void start_fused() {
     if (plan_.deterministic)
-      throw UsageError("train.step: fused sums with atomics, so it is not deterministic; "
-                       "with train.deterministic: true use train.step: gemm (or auto)");
+      throw UsageError("GEMM pipeline: the fused step is not deterministic (the config refuses "
+                       "train.step: fused with train.deterministic)");
     const uint32_t K = plan_.group_negatives;
     const size_t limit = ctx_.tile_bytes_limit();
     uint32_t P = 32;

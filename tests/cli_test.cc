@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gemmvec/config.h"
+#include "pipeline_fixture.h"
 #include "test_files.h"
 
 namespace gemmvec {
@@ -176,6 +177,24 @@ TEST(Cli, HsOnThePipelineIsRefusedBeforeTheData) {
     EXPECT_NE(r.err.find("(use train.backend: cpu)"), std::string::npos) << r.err;
     EXPECT_NE(access(cache.c_str(), F_OK), 0) << "the corpus was read into " << cache;
   }
+}
+
+TEST(Cli, FusedStepTrainsOnCudaHostAndRefusesDeterministic) {
+  const std::string dir = ::testing::TempDir() + "cli_fused." + std::to_string(::getpid());
+  const std::string corpus = temp_file("cli_fused_corpus.txt", test::synthetic_text(500, 30000, 3));
+  const std::string common = "-train '" + corpus + "' -output '" + dir + "/v.bin' -min-count 1 -size 32 -iter 2 "
+                             "--set train.backend=cuda-host --set train.step=fused --set data.cache_dir='" + dir + "/cache'";
+  Result r = gemmvec(common + " --set train.deterministic=true --quiet");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("with train.deterministic: true use train.step: gemm"), std::string::npos) << r.err;
+  EXPECT_NE(access((dir + "/cache").c_str(), F_OK), 0) << "the corpus was read before the refusal";
+  r = gemmvec(common);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("cuda-host"), std::string::npos) << r.err;
+  EXPECT_EQ(access((dir + "/v.bin").c_str(), F_OK), 0);
+  const std::string saved = read_file(dir + "/v.bin.yaml");
+  EXPECT_NE(saved.find("step: fused"), std::string::npos) << saved;
 }
 
 TEST(Cli, TrainReportsConfigErrorsWithExitCode2) {

@@ -316,6 +316,9 @@ void validate(const Config& config) {
     if (path.empty()) throw UsageError("data.corpus holds an empty path");
   if (config.model.loss == "hs" && config.model.output_bias)
     throw UsageError("model.output_bias is for the sampled losses (neg, nce, softmax): hs has no output word rows to bias");
+  if (config.train.step == "fused" && config.train.deterministic)
+    throw UsageError("train.step: fused sums with atomics, so it is not deterministic; "
+                     "with train.deterministic: true use train.step: gemm (or auto)");
   if (config.model.loss == "hs" && config.output.save_output)
     throw UsageError("output.save_output with model.loss hs: the output layer's rows are tree nodes, not words "
                      "(use a sampled loss to keep both sets of vectors)");
