@@ -28,8 +28,8 @@ namespace {
 // The corpus is cut into chunks of this many words, each drawn from its own Philox stream, so
 // any thread can draw any chunk and the bytes do not depend on the thread count.
 constexpr uint64_t kChunkWords = uint64_t{1} << 16;
-// Chunks drawn between two writes.
-constexpr uint64_t kRoundChunks = 64;
+// Chunks drawn between two writes, per thread.
+constexpr uint64_t kRoundChunksPerThread = 4;
 // Sentence lengths, uniform: 20 words on average, as in news and Wikipedia text.
 constexpr uint32_t kMinSentence = 10, kMaxSentence = 30;
 
@@ -113,18 +113,19 @@ void draw_chunk(const ZipfDraw& zipf, const ZipfSpec& spec, uint64_t chunk, std:
   }
 }
 
-// Runs work(thread, chunk, buffer) for every chunk on `threads` threads, kRoundChunks chunks a
-// round, and emit(buffer) for each chunk in chunk order on this thread, a round's while the
+// Runs work(thread, chunk, buffer) for every chunk on `threads` threads, a round of chunks at a
+// time, and emit(buffer) for each chunk in chunk order on this thread, a round's while the
 // workers fill the next one's buffers.
 void for_each_chunk(uint64_t chunks, uint32_t threads,
                     const std::function<void(uint32_t, uint64_t, std::vector<uint32_t>&)>& work,
                     const std::function<void(const std::vector<uint32_t>&)>& emit) {
-  std::vector<std::vector<uint32_t>> buffers(2 * kRoundChunks);  // chunk c's is c % (2 * kRoundChunks)
+  const uint64_t round = kRoundChunksPerThread * threads;
+  std::vector<std::vector<uint32_t>> buffers(2 * round);  // chunk c's is c % (2 * round)
   for (auto& b : buffers) b.reserve(kChunkWords + kChunkWords / kMinSentence + 1);  // no allocation in the workers
   auto emit_round = [&](uint64_t first) {
-    for (uint64_t c = first; c < std::min(chunks, first + kRoundChunks); ++c) emit(buffers[c % buffers.size()]);
+    for (uint64_t c = first; c < std::min(chunks, first + round); ++c) emit(buffers[c % buffers.size()]);
   };
-  for (uint64_t first = 0; first < chunks; first += kRoundChunks) {
+  for (uint64_t first = 0; first < chunks; first += round) {
     std::atomic<uint64_t> next{first};
     struct Pool {  // joined however this round ends: a failed write throws from emit
       std::vector<std::thread> threads;
@@ -134,11 +135,11 @@ void for_each_chunk(uint64_t chunks, uint32_t threads,
     } pool;
     for (uint32_t t = 0; t < threads; ++t)
       pool.threads.emplace_back([&, t] {
-        for (uint64_t c; (c = next++) < std::min(chunks, first + kRoundChunks);) work(t, c, buffers[c % buffers.size()]);
+        for (uint64_t c; (c = next++) < std::min(chunks, first + round);) work(t, c, buffers[c % buffers.size()]);
       });
-    if (first > 0) emit_round(first - kRoundChunks);
+    if (first > 0) emit_round(first - round);
   }
-  if (chunks > 0) emit_round((chunks - 1) / kRoundChunks * kRoundChunks);
+  if (chunks > 0) emit_round((chunks - 1) / round * round);
 }
 
 }  // namespace
