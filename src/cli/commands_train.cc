@@ -180,8 +180,6 @@ int cmd_prepare(const std::vector<std::string>& argv) {
     return 0;
   }
   const bool zipf = args.has("--zipf");
-  if (zipf && !args.positional.empty())
-    throw UsageError("--zipf draws its own corpus: give it or corpus files, not both");
   if (!zipf && (args.has("--seed") || args.has("--threads")))
     throw UsageError("--seed and --threads are for --zipf's synthetic corpus");
   if (!zipf && args.positional.empty())
@@ -192,6 +190,8 @@ int cmd_prepare(const std::vector<std::string>& argv) {
   Config config;
   config.data.corpus = args.positional;
   apply_overrides(config, args);
+  if (zipf && !config.data.corpus.empty())
+    throw UsageError("--zipf draws its own corpus: give it or corpus files (data.corpus), not both");
   validate(config);
   check_output_paths(run_inputs(config, ""), prepare_outputs(config, prefix));
   if (zipf)
