@@ -10,16 +10,21 @@
 #      defaults and at batch_words 16384
 #   4. throughput: d 100 and 300, skip-gram and CBOW, the 16.8M-word corpus for 60 epochs (about
 #      1B words), each run cut at 45 s; words/s from its metrics log
+#   5. (PHASE scale) real-corpus scale: scripts/zipf-corpus.sh makes a synthetic Zipf corpus of
+#      1B words over 1.5M (ZIPF_TOKENS, ZIPF_VOCAB) with the shipped binary, then skip-gram d 100
+#      trains one epoch on it, cut at 240 s: words/s, device memory and the corpus's making
 # Every step is also cut at a deadline of CHECK_DEADLINE seconds (default 500) from the start.
-# Without a GPU it records why and skips steps 3-4 and exits 0 (unless the pack is missing). On a
+# Without a GPU it records why and skips steps 3-5 and exits 0 (unless the pack is missing). On a
 # GPU it sets GEMMVEC_REQUIRE_GPU=1, so a gpu test that cannot run fails instead of skipping, and
 # it exits 1 when a test or a quality run failed (the JSON is written either way).
 # Rehearsal without a GPU: CHECK_RUNS=1 CHECK_BACKEND=cuda-host CHECK_LIMIT=20 runs steps 3-4
-# anyway, on that backend, each cut at CHECK_LIMIT seconds.
+# anyway, on that backend, each cut at CHECK_LIMIT seconds (step 5: add ZIPF_TOKENS=2000000
+# ZIPF_VOCAB=50000 and the argument scale).
 set -uo pipefail
 PACK=${1:-gpu-pack}
 # check: tests, quality at the defaults, d 100 throughput. grid: the group/batch/K grid that
-# chooses the defaults, and d 300 throughput. Two calls on one warm machine share /tmp.
+# chooses the defaults, and d 300 throughput. scale: the Zipf corpus and its epoch (step 5).
+# Two calls on one warm machine share /tmp.
 PHASE=${2:-check}
 ROOT=$(pwd)
 OUT=${OUT:-$ROOT/gpu-check-out}
@@ -155,7 +160,7 @@ train_run() {
   # A quality run must finish; a speed run is cut by its timeout on purpose (124).
   if [ "$rc" != 0 ] && { [[ "$name" == quality-* ]] || [ "$rc" != 124 ]; }; then FAILURES+=("run $name (exit $rc)"); fi
   log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E '^gemmvec: (wrote|backend)|^analogy |^similarity |rror' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
-  rm -f "$RUNS/$name.bin"
+  rm -f "$RUNS/$name.bin" "$RUNS/$name.bin.ckpt"  # a run cut by its timeout checkpoints on SIGTERM
 }
 
 BACKEND=${CHECK_BACKEND:-cuda}
@@ -164,7 +169,7 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
   COMMON=(--set data.tokens="$DATA/enwiki" --set train.backend="$BACKEND" --set train.progress_seconds=2)
   EVAL=(--set "eval.analogy=[$PACK/data/eval/questions-words.txt]"
         --set "eval.similarity=[$PACK/data/eval/wordsim353.tsv]")
-  if [ ! -s "$DATA/enwiki.tokens" ]; then
+  if [ "$PHASE" != scale ] && [ ! -s "$DATA/enwiki.tokens" ]; then
     log "unpacking the corpus"
     timeout 120 xz -dc "$PACK/data/corpus/enwiki2015_100m.txt.xz" >"$DATA/enwiki.txt"
     log "prepare (token cache of the 16.8M-word corpus)"
@@ -181,6 +186,29 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
     for type in skipgram cbow; do
       train_run "speed-$type-d100" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set train.epochs=60
     done
+  elif [ "$PHASE" = scale ]; then
+    # 5. a 1B-word corpus's vocab and length, drawn here (kept in /tmp for a second call)
+    ZIPF_TOKENS=${ZIPF_TOKENS:-1000000000}
+    ZIPF_VOCAB=${ZIPF_VOCAB:-1500000}
+    ZIPF="$DATA/zipf-$ZIPF_TOKENS-$ZIPF_VOCAB"
+    if [ -s "$ZIPF/zipf.tokens" ]; then
+      log "zipf corpus: reusing $ZIPF"
+    elif [ "$(budget 180)" -lt 30 ]; then
+      log "zipf corpus: skipped, the deadline is near"
+    else
+      log "zipf corpus: $ZIPF_TOKENS words over $ZIPF_VOCAB ranks"
+      t=$(date +%s%N)
+      GEMMVEC="$BIN/gemmvec" timeout "$(budget 180)" bash scripts/zipf-corpus.sh "$ZIPF" "$ZIPF_TOKENS" "$ZIPF_VOCAB" \
+        >"$RUNS/zipf-corpus.log" 2>&1
+      rc=$?
+      echo "$rc $(($(date +%s%N) - t)) $ZIPF_TOKENS $ZIPF_VOCAB" >"$OUT/zipf-corpus.txt"
+      [ "$rc" = 0 ] || FAILURES+=("zipf corpus (exit $rc)")
+      log "zipf corpus: exit $rc: $(tail -1 "$RUNS/zipf-corpus.log")"
+    fi
+    if [ -s "$ZIPF/zipf.tokens" ]; then
+      train_run scale-sg-d100 "$(limit 240)" --set data.tokens="$ZIPF/zipf" --set train.backend="$BACKEND" \
+        --set train.progress_seconds=2 --set model.type=skipgram --set model.dim=100 --set train.epochs=1
+    fi
   else
     # The grid that chooses the GEMM pipeline's defaults: batch words x group positions x K.
     for point in skipgram:4096:64:16:8 skipgram:16384:64:16:8 skipgram:4096:64:16:2 skipgram:4096:64:16:32 \
@@ -234,7 +262,7 @@ for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
         j = json.load(open(report))
         run.update({k: j.get(k) for k in ("words_per_second", "train_seconds", "total_seconds", "final_loss", "mean_loss",
                                            "vocab", "dim", "epochs", "group_size", "group_negatives",
-                                           "batch_words", "scores")})
+                                           "batch_words", "device_memory_mb", "scores")})
     metrics = []
     for l in read(os.path.join(out, "runs", name + ".metrics.jsonl")).splitlines():
         try:
@@ -249,13 +277,19 @@ for rc_file in sorted(glob.glob(os.path.join(out, "runs", "*.rc"))):
     if mem:
         run["device_memory_max_mib"] = max(mem)
     summary["runs"][name] = run
+zipf = read(os.path.join(out, "zipf-corpus.txt")).split()
+if len(zipf) == 4:
+    summary["zipf_corpus"] = {"exit": int(zipf[0]), "seconds": round(int(zipf[1]) / 1e9, 2), "tokens": int(zipf[2]),
+                              "ranks": int(zipf[3]), "log": read(os.path.join(out, "runs", "zipf-corpus.log")).splitlines()[-1:]}
 json.dump(summary, open(os.path.join(out, "gpu-check.json"), "w"), indent=2)
 print(json.dumps({k: summary[k] for k in ("gpu", "device", "gpu_tests_exit", "cpu_tests_exit")}))
+if "zipf_corpus" in summary:
+    print("zipf_corpus", summary["zipf_corpus"])
 for name, run in summary["runs"].items():
     sc = run.get("scores") or {}
     an = [round(v["total"], 2) for v in (sc.get("analogy") or [])]
     ws = [round(v["spearman"], 3) for v in (sc.get("similarity") or [])]
-    print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib")},
+    print(name, {k: run.get(k) for k in ("exit", "words_per_second", "final_loss", "device_memory_max_mib", "device_memory_mb")},
           "analogy", an, "ws353", ws)
 EOF
 log "done in $(($(date +%s) - T0)) s; results in $OUT"

@@ -5,7 +5,8 @@
 # cuBLAS, cuRAND or cudart, which the machine has), data/ (the 16.8M-word corpus and the eval
 # sets). Files over 1 MB are xz-compressed to stay within the 64 MiB a run may carry;
 # scripts/gpu-check.sh unpacks them there. Then: run with carry ["gpu-pack"] and the command
-# `bash scripts/gpu-check.sh gpu-pack`.
+# `bash scripts/gpu-check.sh gpu-pack` (PHASE check; `... gpu-pack scale` draws the 1B-word Zipf
+# corpus there with bin/gemmvec and scripts/zipf-corpus.sh, nothing else from the pack).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build-h100}

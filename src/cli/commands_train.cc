@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,9 @@
 #include "gemmvec/config.h"
 #include "base/file_errors.h"
 #include "base/stderr_lines.h"
+#include "base/parse_number.h"
 #include "data/prepare.h"
+#include "data/zipf_corpus.h"
 #include "gemmvec/trainer.h"
 #include "run/output_paths.h"
 
@@ -40,10 +43,15 @@ const char kTrainUsage[] =
     "(eval.*) after the vectors are written stops the scoring: exit 130/143, OUTPUT.json says so.\n";
 
 const char kPrepareUsage[] =
-    "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n\n"
+    "usage: gemmvec prepare CORPUS... --out PREFIX [--set key=value]...\n"
+    "       gemmvec prepare --zipf TOKENS:VOCAB[:EXPONENT] --out PREFIX [--seed N] [--threads N] [--set key=value]...\n\n"
     "Counts the vocabulary of the corpus files (plain, .gz or .xz) and writes PREFIX.vocab and\n"
     "PREFIX.tokens, so later runs skip parsing the text: train with data.tokens: PREFIX.\n"
-    "--set applies to the data and vocab keys (e.g. --set vocab.min_count=10).\n";
+    "--set applies to the data and vocab keys (e.g. --set vocab.min_count=10).\n"
+    "--zipf writes the same files for a synthetic corpus instead: TOKENS words (e.g. 1e9) drawn\n"
+    "from VOCAB words w0000000, w0000001, ... with P(rank i) ~ 1/(i+1)^EXPONENT (default 1), in\n"
+    "sentences of 10-30 words; seeded by --seed (1), the same bytes on any --threads (0: all).\n"
+    "Words drawn fewer than vocab.min_count times are left out, as prepare leaves them out.\n";
 
 const char kWord2vecUsage[] =
     "usage: gemmvec -train FILE -output FILE [word2vec.c flags]... [--set key=value]... [--quiet | -v]\n\n"
@@ -92,6 +100,34 @@ void set_output_layer(Config& config, bool hs, const std::string& negative) {
   if (hs) config.model.loss = "hs";  // model.negative keeps its default: hs draws no samples
 }
 
+// --zipf TOKENS:VOCAB[:EXPONENT], with --seed and --threads.
+ZipfSpec zipf_spec(const Args& args) {
+  const std::string text = args.last("--zipf");
+  const size_t colon = text.find(':');
+  const size_t second = colon == std::string::npos ? colon : text.find(':', colon + 1);
+  auto bad = [&](const std::string& why) {
+    return UsageError(fmt::format("--zipf '{}': {} (expected TOKENS:VOCAB[:EXPONENT], e.g. 1e9:1500000:1.0)", text, why));
+  };
+  if (colon == std::string::npos) throw bad("no VOCAB");
+  ZipfSpec spec;
+  const std::optional<uint64_t> tokens = parse_unsigned(text.substr(0, colon));
+  if (!tokens || *tokens == 0) throw bad("TOKENS must be a whole number > 0");
+  spec.tokens = *tokens;
+  const std::optional<uint64_t> vocab = parse_unsigned(text.substr(colon + 1, second - colon - 1));
+  if (!vocab || *vocab == 0 || *vocab >= Vocab::kMissing - 1) throw bad("VOCAB must be a whole number from 1 to 4294967293");
+  spec.vocab = static_cast<uint32_t>(*vocab);
+  if (second != std::string::npos) {
+    const std::optional<double> s = parse_double(text.substr(second + 1));
+    if (!s || *s <= 0) throw bad("EXPONENT must be a number > 0");
+    spec.exponent = *s;
+  }
+  spec.seed = parse_count("--seed", args.last("--seed", "1"));
+  const uint64_t threads = parse_count("--threads", args.last("--threads", "0"));
+  if (threads > 4096) throw UsageError(fmt::format("--threads {}: at most 4096 (0: every hardware thread)", threads));
+  spec.threads = static_cast<uint32_t>(threads);
+  return spec;
+}
+
 // --quiet, -v (--verbose), or neither: how much a run prints on stderr.
 Verbosity verbosity_flag(bool quiet, bool verbose) {
   if (quiet && verbose) throw UsageError("--quiet and -v (--verbose) ask for opposite things: pass one");
@@ -137,20 +173,31 @@ int cmd_train(const std::vector<std::string>& argv) {
 }
 
 int cmd_prepare(const std::vector<std::string>& argv) {
-  const Args args = parse_args(argv, {{"--out", true}, {"--set", true}}, "prepare");
+  const Args args = parse_args(argv, {{"--out", true}, {"--set", true}, {"--zipf", true}, {"--seed", true},
+                                      {"--threads", true}}, "prepare");
   if (args.help) {
     fmt::print("{}", kPrepareUsage);
     return 0;
   }
-  if (args.positional.empty()) throw UsageError("prepare needs corpus files: gemmvec prepare CORPUS... --out PREFIX");
+  const bool zipf = args.has("--zipf");
+  if (!zipf && (args.has("--seed") || args.has("--threads")))
+    throw UsageError("--seed and --threads are for --zipf's synthetic corpus");
+  if (!zipf && args.positional.empty())
+    throw UsageError("prepare needs corpus files: gemmvec prepare CORPUS... --out PREFIX");
   const std::string prefix = args.last("--out");
   if (prefix.empty()) throw UsageError("prepare needs --out PREFIX (it writes PREFIX.vocab and PREFIX.tokens)");
+  const ZipfSpec spec = zipf ? zipf_spec(args) : ZipfSpec{};
   Config config;
   config.data.corpus = args.positional;
   apply_overrides(config, args);
+  if (zipf && !config.data.corpus.empty())
+    throw UsageError("--zipf draws its own corpus: give it or corpus files (data.corpus), not both");
   validate(config);
   check_output_paths(run_inputs(config, ""), prepare_outputs(config, prefix));
-  prepare_to_prefix(config, prefix);
+  if (zipf)
+    write_zipf_corpus(spec, config, prefix);
+  else
+    prepare_to_prefix(config, prefix);
   fmt::print(stderr, "gemmvec: to train on it, set data.tokens: {}\n", prefix);
   return 0;
 }

@@ -111,7 +111,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"train", cmd_train, "CONFIG.yaml [--set key=value]... [--quiet | -v]", "train word vectors as the config says; --set overrides a key"},
-    {"prepare", cmd_prepare, "CORPUS... --out PREFIX [--set key=value]...", "count the vocabulary and cache the tokens (data.tokens: PREFIX)"},
+    {"prepare", cmd_prepare, "CORPUS... --out PREFIX [--set key=value]... | --zipf TOKENS:VOCAB[:EXPONENT] --out PREFIX", "count the vocabulary and cache the tokens (data.tokens: PREFIX), or draw a synthetic Zipf corpus"},
     {"eval", cmd_eval, "VECTORS [--analogy FILE]... [--similarity FILE]... [--top-n N] [--json] | --checkpoint FILE.ckpt --log-likelihood TEXT", "analogy accuracy, similarity correlation, held-out log-likelihood"},
     {"similar", cmd_similar, "VECTORS WORD... [-n 10]", "the nearest words by cosine"},
     {"analogy", cmd_analogy, "VECTORS A B C [-n 5]", "the words nearest to B - A + C (a is to b as c is to ?)"},

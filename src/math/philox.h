@@ -45,6 +45,7 @@ enum class Purpose : uint32_t {
   kNegative = 2,  // two words per negative: bucket and accept test of the alias table
   kInit = 3,      // initial input vectors
   kHeldOut = 4,   // the sample of held-out pairs scored by the log-likelihood (pos: pair number)
+  kSynthetic = 5, // `prepare --zipf`: a synthetic corpus's words and sentence lengths (pos: chunk)
 };
 
 GV_HD Philox4 philox(uint64_t seed, Purpose purpose, uint32_t epoch, uint64_t pos,
