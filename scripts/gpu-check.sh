@@ -4,15 +4,17 @@
 # gpu-check.log, nvidia-smi.txt, the GPU tests' log and JSON, and each training run's log,
 # report JSON and metrics. Steps, each under `timeout`, the whole in about 8 minutes:
 #   1. what the machine has (nvidia-smi, nvcc, cuBLAS/cuRAND, ldd of the binary)
-#   2. the `gpu` tests (CUDA step vs host build draw for draw; a short training cuda/cuda-host/cpu)
-#      and the Philox/cuRAND and pipeline CPU tests
-#   3. quality: skip-gram on the 16.8M-word corpus, 5 epochs, analogy and WS353, at the backend
-#      defaults and at batch_words 16384
-#   4. throughput: d 100 and 300, skip-gram and CBOW, the 16.8M-word corpus for 60 epochs (about
-#      1B words), each run cut at 45 s; words/s from its metrics log
+#   2. the `gpu` tests (CUDA step vs host build draw for draw, the GEMM and the fused step; a
+#      short training cuda/cuda-host/cpu) and the Philox/cuRAND and pipeline CPU tests
+#   3. quality: the 16.8M-word corpus, 5 epochs, analogy and WS353, at the backend defaults
+#      (skip-gram, CBOW) and with train.step: fused (skip-gram)
+#   4. throughput: d 100 (PHASE check) and d 300 (PHASE grid), skip-gram and CBOW, GEMM and fused
+#      step, the 16.8M-word corpus for 60 epochs (about 1B words), each run cut at 25-30 s;
+#      words/s from its metrics log. PHASE grid also scores fused skip-gram at d 300.
 #   5. (PHASE scale) real-corpus scale: scripts/zipf-corpus.sh makes a synthetic Zipf corpus of
 #      1B words over 1.5M (ZIPF_TOKENS, ZIPF_VOCAB) with the shipped binary, then skip-gram d 100
-#      trains one epoch on it, cut at 240 s: words/s, device memory and the corpus's making
+#      trains one epoch on it with each step, cut at 120 s: words/s, device memory and the
+#      corpus's making
 # Every step is also cut at a deadline of CHECK_DEADLINE seconds (default 500) from the start.
 # Without a GPU it records why and skips steps 3-5 and exits 0 (unless the pack is missing). On a
 # GPU it sets GEMMVEC_REQUIRE_GPU=1, so a gpu test that cannot run fails instead of skipping, and
@@ -119,7 +121,7 @@ GPU_TESTS_RC=$?
 [ "$GPU_TESTS_RC" = 0 ] || FAILURES+=("gpu tests (exit $GPU_TESTS_RC)")
 log "gpu tests: exit $GPU_TESTS_RC; $(grep -E '^\[  (PASSED|FAILED|SKIPPED) +\] [0-9]+ test' "$OUT/gpu-tests.log" | tr '\n' ' ')"
 log "Philox/cuRAND and pipeline CPU tests"
-timeout "$(budget 60)" "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*' --gtest_output="json:$OUT/cpu-tests.json" \
+timeout "$(budget 60)" "$BIN/gemmvec_tests" --gtest_filter='Philox*:Pipeline*:Fused*' --gtest_output="json:$OUT/cpu-tests.json" \
   >"$OUT/cpu-tests.log" 2>&1
 CPU_TESTS_RC=$?
 [ "$CPU_TESTS_RC" = 0 ] || FAILURES+=("cpu tests (exit $CPU_TESTS_RC)")
@@ -179,12 +181,16 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
   fi
   timeout 30 "$BIN/gemmvec" init >"$DATA/base.yaml" 2>/dev/null
   if [ "$PHASE" = check ]; then
-    # 3. quality at the defaults (5 epochs, d 100), skip-gram and CBOW
+    # 3. quality at the defaults (5 epochs, d 100), skip-gram and CBOW; the fused step's skip-gram
     train_run quality-sg-default "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}"
     train_run quality-cbow-default "$(limit 60)" "${COMMON[@]}" "${EVAL[@]}" --set model.type=cbow
-    # 4. throughput at d 100: ~1B words (60 epochs of 16.8M), cut at 30 s
-    for type in skipgram cbow; do
-      train_run "speed-$type-d100" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set train.epochs=60
+    train_run quality-sg-fused "$(limit 90)" "${COMMON[@]}" "${EVAL[@]}" --set train.step=fused
+    # 4. throughput at d 100: ~1B words (60 epochs of 16.8M), cut at 25 s; GEMM step, then fused
+    for step in gemm fused; do
+      for type in skipgram cbow; do
+        train_run "speed-$type-d100-$step" "$(limit 25)" "${COMMON[@]}" --set model.type=$type --set train.epochs=60 \
+          --set train.step=$step
+      done
     done
   elif [ "$PHASE" = scale ]; then
     # 5. a 1B-word corpus's vocab and length, drawn here (kept in /tmp for a second call)
@@ -206,8 +212,11 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
       log "zipf corpus: exit $rc: $(tail -1 "$RUNS/zipf-corpus.log")"
     fi
     if [ -s "$ZIPF/zipf.tokens" ]; then
-      train_run scale-sg-d100 "$(limit 240)" --set data.tokens="$ZIPF/zipf" --set train.backend="$BACKEND" \
-        --set train.progress_seconds=2 --set model.type=skipgram --set model.dim=100 --set train.epochs=1
+      for step in gemm fused; do
+        train_run "scale-sg-d100-$step" "$(limit 120)" --set data.tokens="$ZIPF/zipf" --set train.backend="$BACKEND" \
+          --set train.progress_seconds=2 --set model.type=skipgram --set model.dim=100 --set train.epochs=1 \
+          --set train.step=$step
+      done
     fi
   else
     # The grid that chooses the GEMM pipeline's defaults: batch words x group positions x K.
@@ -219,9 +228,14 @@ if [ "$GPU" = 1 ] || [ "${CHECK_RUNS:-0}" = 1 ]; then
         --set train.batch_words=$b --set train.group_size=$g --set train.group_negatives=$k \
         --set train.max_row_updates=$cap
     done
-    for type in skipgram cbow; do
-      train_run "speed-$type-d300" "$(limit 30)" "${COMMON[@]}" --set model.type=$type --set model.dim=300 --set train.epochs=10
+    for step in gemm fused; do
+      for type in skipgram cbow; do
+        train_run "speed-$type-d300-$step" "$(limit 30)" "${COMMON[@]}" --set model.type=$type --set model.dim=300 \
+          --set train.epochs=10 --set train.step=$step
+      done
     done
+    # d 300 at the defaults, scored: does it train? (the d 300 speed run in docs/gpu-results.md went NaN)
+    train_run quality-sg-d300-fused "$(limit 120)" "${COMMON[@]}" "${EVAL[@]}" --set model.dim=300 --set train.step=fused
   fi
 else
   log "no GPU: training runs skipped"

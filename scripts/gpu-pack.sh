@@ -16,7 +16,7 @@ SHARED=${SHARED:-$(cd .. && pwd)/shared}
 if [ -x /usr/local/cuda/bin/nvcc ]; then export PATH=/usr/local/cuda/bin:$PATH; fi
 
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DGEMMVEC_CUDA=ON \
-  -DGEMMVEC_CUDA_ARCHITECTURES=90 -DGEMMVEC_TESTS=ON -DGEMMVEC_BENCH=OFF >/dev/null
+  -DGEMMVEC_CUDA_ARCHITECTURES=90 -DGEMMVEC_TESTS=ON -DGEMMVEC_BENCH=ON >/dev/null
 ninja -C "$BUILD" -j"$(nproc)" gemmvec gemmvec_tests gemmvec_gpu_tests
 ninja -C "$BUILD" -j"$(nproc)" gemmvec_gpu_bench || echo "gpu-pack: no gemmvec_gpu_bench (Google Benchmark missing?)"
 
