@@ -166,7 +166,7 @@ TEST(FusedStepTwice, SecondBatchStartsClean) {
   }
 }
 
-TEST(FusedStepEpoch, DriverTrainsAndEqualsTheGemmStep) {
+TEST(FusedStepEpoch, DriverTrainsAsTheGemmStepDoes) {
   test::CacheOnDisk c = test::cache_from_text(test::synthetic_text(3000, 40000, 5), "fused_epoch");
   test::PlanOptions o;
   o.vocab = c.vocab.size();
