@@ -131,6 +131,9 @@ TEST(Checkpoint, PeriodicCheckpointsChangeNothingCpuHs) {
 TEST(Checkpoint, PeriodicCheckpointsChangeNothingCudaHost) {
   test::expect_periodic_checkpoints_change_nothing("cuda-host", kBundledCorpus);
 }
+TEST(Checkpoint, PeriodicCheckpointsChangeNothingCudaHostFused) {
+  test::expect_periodic_checkpoints_change_nothing("cuda-host", kBundledCorpus, {0, "neg", "fused"});
+}
 
 // A run of the gemmvec binary in `dir` on 12,000 sentences of the bundled corpus, every path
 // relative to `dir`; a metrics line at every report shows the test that training started.
