@@ -581,8 +581,11 @@ class GemmPipeline final : public pipeline::Pipeline {
                        "train.step: fused with train.deterministic)");
     const uint32_t K = plan_.group_negatives;
     const size_t limit = ctx_.tile_bytes_limit();
+    // Chunks of up to 32 pairs, fewer where the tile would pass 96 KiB: two tiles still share
+    // a GPU multiprocessor (228 KiB on Hopper) while most groups take one chunk (~27 pairs).
+    const size_t soft = std::min<size_t>(limit, size_t(96) << 10);
     uint32_t P = 32;
-    while (P > 1 && tile_floats(K, P, d_) * sizeof(float) > limit) P /= 2;
+    while (P > 1 && tile_floats(K, P, d_) * sizeof(float) > soft) P /= 2;
     const size_t bytes = tile_floats(K, P, d_) * sizeof(float);
     if (bytes > limit)
       throw UsageError("train.step: fused: a tile of " + std::to_string(K) + " negatives at dim " + std::to_string(d_) +

@@ -235,9 +235,12 @@ class Context {
   template <class Tile>
   void run_tiles(const Tile& tile, size_t count, size_t tile_bytes) {
     if (count == 0) return;
-    if (tile_bytes > 48 * 1024)
+    static size_t opted_in = 0;  // per Tile type: the bytes its kernel may already take
+    if (tile_bytes > 48 * 1024 && tile_bytes > opted_in) {
       GV_CUDA_CHECK(cudaFuncSetAttribute(tile_kernel<Tile>, cudaFuncAttributeMaxDynamicSharedMemorySize,
                                          static_cast<int>(tile_bytes)));
+      opted_in = tile_bytes;
+    }
     constexpr size_t kMaxBlocks = 0x7FFFFFFF;
     for (size_t first = 0; first < count; first += kMaxBlocks) {
       const size_t blocks = count - first < kMaxBlocks ? count - first : kMaxBlocks;
