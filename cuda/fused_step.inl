@@ -4,12 +4,14 @@
 // in shared memory; on the host a loop over blocks with the tile in a host array (one "thread").
 //
 // A block takes one group: its K shared negatives' output rows stay in shared memory with
-// their summed gradient; its pairs go through in chunks of P (input rows, positive rows, the
-// P x K scores, the coefficients), so no U, dU or S buffer reaches global memory. Gradients
-// are summed into per-row accumulators (W_in, W_out, biases) with atomics (a center's output
-// gradient summed over its pairs in the chunk first, the negatives' over the whole tile), and
-// each row's count
-// of pair-updates is kept beside them (the units of pipeline_steps.inl section 7); the first
+// their summed gradient. Skip-gram under neg or nce takes the group's centers in chunks of C
+// (their output rows and gradients in the tile too) and, for each chunk, every position within
+// the window as a context: a context word is read, scored against the centers it pairs with and
+// once against the samples (weighted by its pairs), and its gradient scattered once. CBOW and
+// softmax take the group's pairs in chunks of P (input rows, positive rows, the P x K scores,
+// the coefficients). No U, dU or S buffer reaches global memory. Gradients are summed into
+// per-row accumulators (W_in, W_out, biases) with atomics, and each row's count of
+// pair-updates is kept beside them (the units of pipeline_steps.inl section 7); the first
 // update of a row puts it on a touched list. Then each touched row gets its sum once, scaled by
 // the cap, and its accumulator and count go back to zero: no step costs O(vocabulary).
 // Every score reads the rows as they were before the step, as in the GEMM step (its twin).
@@ -23,9 +25,13 @@
 
 namespace gemmvec::GV_PIPELINE_NS {
 
+// Centers per chunk of skip-gram's context tiles (FusedTiles::center_chunk): half the pairs.
+GV_HD uint32_t tile_centers(uint32_t P) { return P / 2 > 0 ? P / 2 : 1; }
+
 // Floats of shared memory a tile of K negatives, P pairs per chunk and dimension d takes.
 GV_HD size_t tile_floats(uint32_t K, uint32_t P, uint32_t d) {
-  return 2 * size_t(K) * d + 2 * size_t(P) * d + size_t(P) * K + 5 * size_t(P) + K;
+  const size_t C = tile_centers(P), second = P > 2 * C ? P : 2 * C;
+  return 2 * size_t(K) * d + (size_t(P) + second) * d + size_t(P) * (K + C) + 5 * size_t(P) + K + C;
 }
 
 // u . v over d: vectorized on the host (the GPU gives each (pair, sample) a thread).
@@ -55,6 +61,7 @@ struct FusedTiles {
   const uint32_t* neg;        // (groups, K)
   StepCounts* counts;         // m and groups of the step; the loss is summed into it
   uint32_t d, K, P;
+  uint32_t window;            // a context lies within `window` kept positions of its center
   bool cbow;
   LossWeights weights;
   float center_unit, negative_unit;  // count units: K per center pair, k per negative pair
@@ -67,119 +74,255 @@ struct FusedTiles {
   uint32_t* touched_out;  // rows of W_out with a count
   uint32_t* touched;      // (2) sizes of the two lists
 
+  // The tile's arrays in its shared memory (tile_floats of them), and the group's samples.
+  struct Tile {
+    float* Vn;         // (K, d) the negatives' rows
+    float* dVn;        // (K, d) their summed gradient
+    float* U;          // (P, d) input rows of the chunk
+    float* Vp;         // (P, d) the centers' output rows; or Vc, dVc (C, d) each
+    float* S;          // (P, K) scores, then coefficients; or (P, C + K), centers first
+    float* e;          // (P) positive score, then coefficient; or a context's pairs
+    float* loss_part;  // (P) loss of each chunk slot, summed over chunks
+    uint32_t* center;  // (P) kept index
+    uint32_t* context;  // (P) kept index (skip-gram)
+    uint32_t* run;     // (P) pairs of p's center from p on, if p is its first
+    float* db;         // (K) the negatives' bias gradients
+    float* dbc;        // (C) the centers' bias gradients
+    const uint32_t* n;  // (K) the group's samples
+  };
+
+  // neg and nce score each word on its own, so skip-gram takes a group's contexts rather than
+  // its pairs: a context word shared by several of the group's pairs is read, scored against
+  // the samples and scattered once, weighted by its pairs. softmax couples a pair's samples,
+  // and CBOW's inputs (window means) are not shared: they take the group's pairs in chunks.
+  GV_HD bool contexts_once() const { return !cbow && weights.loss != OutputLoss::kSoftmax; }
+
   template <class Block>
   GV_HD void operator()(uint32_t g, Block& blk) const {
     if (g >= counts->groups) return;  // the GPU's surplus blocks
-    const uint32_t m = counts->m;
-    float* Vn = blk.shared();                   // (K, d) the negatives' rows
-    float* dVn = Vn + size_t(K) * d;            // (K, d) their summed gradient
-    float* U = dVn + size_t(K) * d;             // (P, d) input rows of the chunk
-    float* Vp = U + size_t(P) * d;              // (P, d) the centers' output rows
-    float* S = Vp + size_t(P) * d;              // (P, K) scores, then coefficients
-    float* e_pos = S + size_t(P) * K;           // (P) positive score, then coefficient
-    float* loss_part = e_pos + P;               // (P) loss of each chunk slot, summed over chunks
-    uint32_t* center = reinterpret_cast<uint32_t*>(loss_part + P);  // (P) kept index
-    uint32_t* context = center + P;             // (P) kept index (skip-gram)
-    uint32_t* run = context + P;                // (P) pairs of p's center from p on, if p is its first
-    float* db = reinterpret_cast<float*>(run + P);  // (K) the negatives' bias gradients
-    const uint32_t* n = neg + size_t(g) * K;
     const uint32_t first = group_off[g], total = group_count[g];
+    if (total == 0) return;  // centers alone in their sentences: nothing to score or count
+    const uint32_t C = tile_centers(P);
+    Tile t;
+    t.Vn = blk.shared();
+    t.dVn = t.Vn + size_t(K) * d;
+    t.U = t.dVn + size_t(K) * d;
+    t.Vp = t.U + size_t(P) * d;
+    t.S = t.Vp + size_t(P > 2 * C ? P : 2 * C) * d;
+    t.e = t.S + size_t(P) * (K + C);
+    t.loss_part = t.e + P;
+    t.center = reinterpret_cast<uint32_t*>(t.loss_part + P);
+    t.context = t.center + P;
+    t.run = t.context + P;
+    t.db = reinterpret_cast<float*>(t.run + P);
+    t.dbc = t.db + K;
+    t.n = neg + size_t(g) * K;
 
     blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {
-      Vn[j * d + col] = w_out[size_t(n[j]) * d + col];
-      dVn[j * d + col] = 0.0f;
+      t.Vn[j * d + col] = w_out[size_t(t.n[j]) * d + col];
+      t.dVn[j * d + col] = 0.0f;
     });
     blk.phase(K > P ? K : P, [&](uint32_t i) {
-      if (i < K) db[i] = 0.0f;
-      if (i < P) loss_part[i] = 0.0f;
+      if (i < K) t.db[i] = 0.0f;
+      if (i < P) t.loss_part[i] = 0.0f;
     });
-    for (uint32_t q0 = 0; q0 < total; q0 += P) {
-      const uint32_t np = total - q0 < P ? total - q0 : P;
-      blk.phase(np, [&](uint32_t p) {  // the chunk's pairs
-        const uint32_t pair = first + q0 + p;
-        const uint32_t k = upper_bound_u32(pair_off, m, pair) - 1;
-        uint32_t c = lo[k] + (pair - pair_off[k]);  // the t-th context, skipping the center
-        if (c >= k) ++c;
-        center[p] = k;
-        context[p] = cbow ? k : c;
-      });
-      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // gathers
-        const uint32_t k = center[p];
-        Vp[p * d + col] = w_out[size_t(word[k]) * d + col];
-        if (!cbow) {
-          U[p * d + col] = w_in[size_t(word[context[p]]) * d + col];
-          return;
-        }
-        float sum = 0.0f;
-        for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-          if (c != k) sum += w_in[size_t(word[c]) * d + col];
-        U[p * d + col] = sum / static_cast<float>(hi[k] - lo[k]);
-      });
-      blk.phase(np * (K + 1), [&](uint32_t i) {  // scores: column K is the positive one
-        const uint32_t p = i / (K + 1), j = i % (K + 1);
-        const float s = tile_dot(U + size_t(p) * d, j == K ? Vp + size_t(p) * d : Vn + size_t(j) * d, d);
-        if (j == K) e_pos[p] = s + (b_out ? b_out[word[center[p]]] : 0.0f);
-        else S[size_t(p) * K + j] = s + (b_out ? b_out[n[j]] : 0.0f);
-      });
-      blk.phase(np, [&](uint32_t p) {  // coefficients, loss, counts; runs of a center's pairs
-        const uint32_t k = center[p], o = word[k];
-        uint32_t r = 0;
-        if (p == 0 || center[p - 1] != k)
-          while (p + r < np && center[p + r] == k) ++r;
-        run[p] = r;
-        loss_part[p] += output_coefs(e_pos[p], S + size_t(p) * K, n, o, K, weights, log_q, true);
-        if (grad_bias) atomic_add(grad_bias + o, e_pos[p]);
-        count_row(count_out, o, center_unit, touched_out, touched + 1);
-        if (!cbow) {
-          count_row(count_in, word[context[p]], 1.0f, touched_in, touched);
-          return;
-        }
-        for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-          if (c != k) count_row(count_in, word[c], 1.0f, touched_in, touched);
-      });
-      // Each phase below is one loop per element, so that the host's column loops vectorize.
-      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // du = e+ v_o + E Vn, over Vp
-        const float* e = S + size_t(p) * K;
-        float du = e_pos[p] * Vp[p * d + col];
-        for (uint32_t j = 0; j < K; ++j) du += e[j] * Vn[j * d + col];
-        Vp[p * d + col] = du;
-      });
-      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // a center's gradient, by its first pair
-        float g = 0.0f;
-        for (uint32_t q = p; q < p + run[p]; ++q) g += e_pos[q] * U[q * d + col];
-        if (run[p]) atomic_add(grad_out + size_t(word[center[p]]) * d + col, g);
-      });
-      blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // the inputs' gradients
-        if (!cbow) {
-          atomic_add(grad_in + size_t(word[context[p]]) * d + col, Vp[p * d + col]);
-          return;
-        }
-        const uint32_t k = center[p];
-        for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-          if (c != k) atomic_add(grad_in + size_t(word[c]) * d + col, Vp[p * d + col]);
-      });
-      blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {  // the negatives' gradients, summed in the tile
-        float sum = 0.0f;
-        for (uint32_t p = 0; p < np; ++p) sum += S[p * K + j] * U[p * d + col];
-        dVn[j * d + col] += sum;
-      });
-      if (grad_bias)
-        blk.phase(K, [&](uint32_t j) {
-          for (uint32_t p = 0; p < np; ++p) db[j] += S[p * K + j];
-        });
+    if (contexts_once()) {
+      const uint32_t m = counts->m;
+      const uint32_t k0 = upper_bound_u32(pair_off, m, first) - 1;  // the centers with pairs
+      const uint32_t k1 = upper_bound_u32(pair_off, m, first + total - 1) - 1;
+      for (uint32_t c0 = k0; c0 <= k1; c0 += C) center_chunk(blk, t, c0, k1 - c0 < C ? k1 - c0 + 1 : C);
+    } else {
+      for (uint32_t q0 = 0; q0 < total; q0 += P) pair_chunk(blk, t, first + q0, total - q0 < P ? total - q0 : P);
     }
     blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {  // the negatives' sums
-      atomic_add(grad_out + size_t(n[j]) * d + col, dVn[j * d + col]);
+      atomic_add(grad_out + size_t(t.n[j]) * d + col, t.dVn[j * d + col]);
     });
     blk.phase(K, [&](uint32_t j) {  // their counts and biases, and the tile's loss
-      count_row(count_out, n[j], static_cast<float>(total) * negative_unit, touched_out, touched + 1);
-      if (grad_bias) atomic_add(grad_bias + n[j], db[j]);
+      count_row(count_out, t.n[j], static_cast<float>(total) * negative_unit, touched_out, touched + 1);
+      if (grad_bias) atomic_add(grad_bias + t.n[j], t.db[j]);
       if (j == 0) {
         double sum = 0.0;
-        for (uint32_t p = 0; p < P; ++p) sum += loss_part[p];
+        for (uint32_t p = 0; p < P; ++p) sum += t.loss_part[p];
         atomic_add(&counts->loss, sum);
       }
     });
+  }
+
+  // Pairs q..q+np: each one's center and context, and both rows (CBOW: the window's mean).
+  template <class Block>
+  GV_HD void gather_pairs(Block& blk, const Tile& t, uint32_t q, uint32_t np) const {
+    const uint32_t m = counts->m;
+    blk.phase(np, [&](uint32_t p) {
+      const uint32_t pair = q + p;
+      const uint32_t k = upper_bound_u32(pair_off, m, pair) - 1;
+      uint32_t c = lo[k] + (pair - pair_off[k]);  // the t-th context, skipping the center
+      if (c >= k) ++c;
+      t.center[p] = k;
+      t.context[p] = cbow ? k : c;
+    });
+    blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {
+      const uint32_t k = t.center[p];
+      t.Vp[p * d + col] = w_out[size_t(word[k]) * d + col];
+      if (!cbow) {
+        t.U[p * d + col] = w_in[size_t(word[t.context[p]]) * d + col];
+        return;
+      }
+      float sum = 0.0f;
+      for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+        if (c != k) sum += w_in[size_t(word[c]) * d + col];
+      t.U[p * d + col] = sum / static_cast<float>(hi[k] - lo[k]);
+    });
+  }
+
+  // The samples' gradients from the chunk's `rows` inputs, summed in the tile; their
+  // coefficients are columns `col0`.. of S, `stride` to a row.
+  template <class Block>
+  GV_HD void sample_gradients(Block& blk, const Tile& t, uint32_t rows, uint32_t col0, uint32_t stride) const {
+    blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {
+      float sum = 0.0f;
+      for (uint32_t p = 0; p < rows; ++p) sum += t.S[p * stride + col0 + j] * t.U[p * d + col];
+      t.dVn[j * d + col] += sum;
+    });
+    if (grad_bias)
+      blk.phase(K, [&](uint32_t j) {
+        for (uint32_t p = 0; p < rows; ++p) t.db[j] += t.S[p * stride + col0 + j];
+      });
+  }
+
+  // A chunk of pairs scored against the true word and the K samples together.
+  // Each phase below the scores is one loop per element, so that the host's column loops vectorize.
+  template <class Block>
+  GV_HD void pair_chunk(Block& blk, const Tile& t, uint32_t q, uint32_t np) const {
+    gather_pairs(blk, t, q, np);
+    blk.phase(np * (K + 1), [&](uint32_t i) {  // scores: column K is the positive one
+      const uint32_t p = i / (K + 1), j = i % (K + 1);
+      const float s = tile_dot(t.U + size_t(p) * d, j == K ? t.Vp + size_t(p) * d : t.Vn + size_t(j) * d, d);
+      if (j == K) t.e[p] = s + (b_out ? b_out[word[t.center[p]]] : 0.0f);
+      else t.S[size_t(p) * K + j] = s + (b_out ? b_out[t.n[j]] : 0.0f);
+    });
+    blk.phase(np, [&](uint32_t p) {  // coefficients, loss, counts; runs of a center's pairs
+      const uint32_t k = t.center[p], o = word[k];
+      uint32_t r = 0;
+      if (p == 0 || t.center[p - 1] != k)
+        while (p + r < np && t.center[p + r] == k) ++r;
+      t.run[p] = r;
+      t.loss_part[p] += output_coefs(t.e[p], t.S + size_t(p) * K, t.n, o, K, weights, log_q, true);
+      if (grad_bias) atomic_add(grad_bias + o, t.e[p]);
+      count_row(count_out, o, center_unit, touched_out, touched + 1);
+      if (!cbow) {
+        count_row(count_in, word[t.context[p]], 1.0f, touched_in, touched);
+        return;
+      }
+      for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+        if (c != k) count_row(count_in, word[c], 1.0f, touched_in, touched);
+    });
+    blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // du = e+ v_o + E Vn, over Vp
+      const float* e = t.S + size_t(p) * K;
+      float du = t.e[p] * t.Vp[p * d + col];
+      for (uint32_t j = 0; j < K; ++j) du += e[j] * t.Vn[j * d + col];
+      t.Vp[p * d + col] = du;
+    });
+    blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // a center's gradient, by its first pair
+      float g = 0.0f;
+      for (uint32_t q = p; q < p + t.run[p]; ++q) g += t.e[q] * t.U[q * d + col];
+      if (t.run[p]) atomic_add(grad_out + size_t(word[t.center[p]]) * d + col, g);
+    });
+    blk.phase_rows(np, d, [&](uint32_t p, uint32_t col) {  // the inputs' gradients
+      if (!cbow) {
+        atomic_add(grad_in + size_t(word[t.context[p]]) * d + col, t.Vp[p * d + col]);
+        return;
+      }
+      const uint32_t k = t.center[p];
+      for (uint32_t c = lo[k]; c <= hi[k]; ++c)
+        if (c != k) atomic_add(grad_in + size_t(word[c]) * d + col, t.Vp[p * d + col]);
+    });
+    sample_gradients(blk, t, np, 0, K);
+  }
+
+  // contexts_once: centers c0..c0+nc (C at most) with their output rows and gradients in the
+  // tile, then every position within `window` of them as a context: each scored once against
+  // the centers it pairs with (weight 1) and the samples (weight: its pairs, less those whose
+  // true word is the sample with remove_hits), S holding the weighted coefficients.
+  template <class Block>
+  GV_HD void center_chunk(Block& blk, const Tile& t, uint32_t c0, uint32_t nc) const {
+    const uint32_t C = tile_centers(P), W = C + K, m = counts->m;
+    float* Vc = t.Vp;
+    float* dVc = Vc + size_t(C) * d;
+    blk.phase_rows(nc, d, [&](uint32_t c, uint32_t col) {
+      Vc[c * d + col] = w_out[size_t(word[c0 + c]) * d + col];
+      dVc[c * d + col] = 0.0f;
+    });
+    blk.phase(nc, [&](uint32_t c) {
+      const uint32_t k = c0 + c;
+      t.dbc[c] = 0.0f;
+      if (hi[k] > lo[k])
+        count_row(count_out, word[k], center_unit * static_cast<float>(hi[k] - lo[k]), touched_out, touched + 1);
+    });
+    const uint32_t x_end = c0 + nc - 1 + window < m ? c0 + nc + window : m;
+    for (uint32_t x0 = c0 > window ? c0 - window : 0; x0 < x_end; x0 += P) {
+      const uint32_t nx = x_end - x0 < P ? x_end - x0 : P;
+      blk.phase(nx, [&](uint32_t i) {  // weights, and the context's count
+        const uint32_t x = x0 + i;
+        float* w = t.S + size_t(i) * W;
+        for (uint32_t j = 0; j < W; ++j) w[j] = 0.0f;
+        uint32_t pairs = 0;
+        for (uint32_t c = 0; c < nc; ++c) {
+          const uint32_t k = c0 + c;
+          if (k == x || x < lo[k] || x > hi[k]) continue;
+          ++pairs;
+          w[c] = 1.0f;
+          if (weights.remove_hits)
+            for (uint32_t j = 0; j < K; ++j) w[C + j] -= t.n[j] == word[k] ? 1.0f : 0.0f;
+        }
+        for (uint32_t j = 0; j < K; ++j) w[C + j] += static_cast<float>(pairs);
+        t.e[i] = static_cast<float>(pairs);
+        t.context[i] = x;
+        if (pairs) count_row(count_in, word[x], static_cast<float>(pairs), touched_in, touched);
+      });
+      blk.phase_rows(nx, d, [&](uint32_t i, uint32_t col) {
+        t.U[i * d + col] = t.e[i] != 0.0f ? w_in[size_t(word[t.context[i]]) * d + col] : 0.0f;
+      });
+      blk.phase(nx * W, [&](uint32_t i) {  // weighted coefficients and losses
+        const uint32_t p = i / W, j = i % W;
+        const float weight = t.S[i];
+        if (weight == 0.0f) return;
+        const bool positive = j < C;
+        const uint32_t v = positive ? word[c0 + j] : t.n[j - C];
+        float s = tile_dot(t.U + size_t(p) * d, positive ? Vc + size_t(j) * d : t.Vn + size_t(j - C) * d, d) +
+                  (b_out ? b_out[v] : 0.0f);
+        const float loss = positive ? positive_coef(s, v, weights, log_q, true)
+                                    : sample_coef(s, v, false, weights, log_q, true);
+        atomic_add(t.loss_part + p, weight * loss);
+        t.S[i] = weight * s;
+      });
+      blk.phase_rows(nx, d, [&](uint32_t i, uint32_t col) {  // the contexts' gradients
+        if (t.e[i] == 0.0f) return;
+        const float* e = t.S + size_t(i) * W;
+        float du = 0.0f;
+        for (uint32_t c = 0; c < nc; ++c) du += e[c] * Vc[c * d + col];
+        for (uint32_t j = 0; j < K; ++j) du += e[C + j] * t.Vn[j * d + col];
+        atomic_add(grad_in + size_t(word[t.context[i]]) * d + col, du);
+      });
+      blk.phase_rows(nc, d, [&](uint32_t c, uint32_t col) {  // the centers' gradients, summed in the tile
+        float sum = 0.0f;
+        for (uint32_t i = 0; i < nx; ++i) sum += t.S[i * W + c] * t.U[i * d + col];
+        dVc[c * d + col] += sum;
+      });
+      if (grad_bias)
+        blk.phase(nc, [&](uint32_t c) {
+          for (uint32_t i = 0; i < nx; ++i) t.dbc[c] += t.S[i * W + c];
+        });
+      sample_gradients(blk, t, nx, C, W);
+    }
+    blk.phase_rows(nc, d, [&](uint32_t c, uint32_t col) {
+      const uint32_t k = c0 + c;
+      if (hi[k] > lo[k]) atomic_add(grad_out + size_t(word[k]) * d + col, dVc[c * d + col]);
+    });
+    if (grad_bias)
+      blk.phase(nc, [&](uint32_t c) {
+        const uint32_t k = c0 + c;
+        if (hi[k] > lo[k]) atomic_add(grad_bias + word[k], t.dbc[c]);
+      });
   }
 };
 

@@ -628,7 +628,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     thrust::fill_n(pol, f.touched.data(), 2, 0u);
     const FusedTiles tiles{w_in_.data(), w_out_.data(), bias(), log_q_.data(), s.word.data(), s.lo.data(),
                            s.hi.data(), s.pair_off.data(), s.group_off.data(), s.group_count.data(), s.neg.data(),
-                           counts_.data(), d, K, f.P, !skip_gram(), plan_.weights(lr), static_cast<float>(K),
+                           counts_.data(), d, K, f.P, plan_.window, !skip_gram(), plan_.weights(lr), static_cast<float>(K),
                            static_cast<float>(plan_.negative), f.grad_in.data(), f.grad_out.data(),
                            bias() ? f.grad_bias.data() : nullptr, count_in_.data(), count_out_.data(),
                            f.touched_in.data(), f.touched_out.data(), f.touched.data()};

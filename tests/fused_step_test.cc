@@ -2,7 +2,8 @@
 // batch against the float64 reference and against its twin, the GEMM step, to 1e-5 relative,
 // and bit for bit against itself launched at capacity as on the GPU,
 // for skip-gram and CBOW, groups of 1, 8 and the whole batch, with the cap, with a vocabulary
-// so small that rows collide within every tile, and with chunks smaller than a group; an epoch
+// so small that rows collide within every tile, with chunks smaller than a group, and for each
+// output layer (skip-gram's neg and nce score each context once per group); an epoch
 // through the driver; the cases it refuses.
 #include <gtest/gtest.h>
 
@@ -127,10 +128,16 @@ INSTANTIATE_TEST_SUITE_P(
                       FusedCase{"CbowGroup8Cap2", ModelType::kCbow, 8, 2},
                       // 12 words: every tile's rows collide (contexts, centers and negatives).
                       FusedCase{"SkipGramCollisions", ModelType::kSkipGram, 8, 0, 12},
+                      // Groups of one position: a word alone in its sentence makes a group
+                      // with no pairs, whose samples must touch no row (its list would overflow).
+                      FusedCase{"SkipGramCollisionsGroup1", ModelType::kSkipGram, 1, 0, 12},
                       FusedCase{"CbowCollisionsCap2", ModelType::kCbow, 8, 2, 12},
                       // dim 500: a tile holds 8 pairs, so a group of 8 positions takes several chunks.
                       FusedCase{"SkipGramWideChunks", ModelType::kSkipGram, 8, 0, 300, 500},
                       FusedCase{"SkipGramNceBias", ModelType::kSkipGram, 8, 0, 300, 24, 7, OutputLoss::kNce, true},
+                      // softmax couples a pair's samples: skip-gram scores each pair, not each context.
+                      FusedCase{"SkipGramSoftmaxBiasCap2", ModelType::kSkipGram, 8, 2, 300, 24, 7,
+                                OutputLoss::kSoftmax, true},
                       FusedCase{"CbowSoftmaxBiasCap2", ModelType::kCbow, 8, 2, 300, 24, 7, OutputLoss::kSoftmax,
                                 true}),
     fused_case_name);

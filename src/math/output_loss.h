@@ -31,22 +31,33 @@ struct LossWeights {
   bool remove_hits = true;
 };
 
+// neg and nce score each word on its own (softmax couples them): a word's logit, its
+// coefficient as the true word or as a sample, and the loss of each. s: the score in, the
+// coefficient out; returns the loss when with_loss, else 0.
+GV_HD float separable_logit(float s, uint32_t word, const LossWeights& w, const float* log_q) {
+  return w.loss == OutputLoss::kNce ? s - log_q[word] - w.log_k : s;
+}
+GV_HD float positive_coef(float& s, uint32_t o, const LossWeights& w, const float* log_q, bool with_loss) {
+  const float x = separable_logit(s, o, w, log_q);
+  s = w.lr * (1.0f - sigmoid(x));
+  return with_loss ? positive_loss(x) : 0.0f;
+}
+GV_HD float sample_coef(float& s, uint32_t sample, bool hit, const LossWeights& w, const float* log_q,
+                        bool with_loss) {
+  const float x = separable_logit(s, sample, w, log_q);
+  s = hit ? 0.0f : -w.lr * w.neg_weight * sigmoid(x);
+  return with_loss ? negative_loss(x, hit, w.neg_weight) : 0.0f;
+}
+
 // pos: the true word's score in, its coefficient out; neg[0..K): the samples' scores in, their
 // coefficients out; log_q: log Q of every word (unused by neg). Returns the pair's loss when
 // with_loss, else 0.
 GV_HD float output_coefs(float& pos, float* neg, const uint32_t* samples, uint32_t o, uint32_t K,
                          const LossWeights& w, const float* log_q, bool with_loss) {
-  const bool nce = w.loss == OutputLoss::kNce;
   if (w.loss != OutputLoss::kSoftmax) {
-    const float x_o = nce ? pos - log_q[o] - w.log_k : pos;
-    float loss = with_loss ? positive_loss(x_o) : 0.0f;
-    pos = w.lr * (1.0f - sigmoid(x_o));
-    for (uint32_t j = 0; j < K; ++j) {
-      const bool hit = w.remove_hits && samples[j] == o;
-      const float x = nce ? neg[j] - log_q[samples[j]] - w.log_k : neg[j];
-      if (with_loss) loss += negative_loss(x, hit, w.neg_weight);
-      neg[j] = hit ? 0.0f : -w.lr * w.neg_weight * sigmoid(x);
-    }
+    float loss = positive_coef(pos, o, w, log_q, with_loss);
+    for (uint32_t j = 0; j < K; ++j)
+      loss += sample_coef(neg[j], samples[j], w.remove_hits && samples[j] == o, w, log_q, with_loss);
     return loss;
   }
   // Softmax over the true word and the samples kept, stable: exp(l - max).
