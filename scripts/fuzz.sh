@@ -12,7 +12,7 @@ BUILD=${BUILD:-build-fuzz}
 bash scripts/setup.sh clang-14 libclang-rt-14-dev
 
 TARGETS=(${FUZZ_TARGETS:-corpus_reader config vectors vocab token_cache checkpoint})
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DCMAKE_CXX_COMPILER=clang++-14 -DGEMMVEC_CUDA=OFF -DGEMMVEC_FUZZ=ON -DGEMMVEC_TESTS=OFF -DGEMMVEC_BENCH=OFF >/dev/null
 ninja -C "$BUILD" -j"${JOBS:-$(nproc)}" gemmvec_fuzz_seeds "${TARGETS[@]/#/fuzz_}"
 

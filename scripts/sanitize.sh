@@ -8,8 +8,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 BUILD=${BUILD:-build-sanitize}
 TYPE=${SANITIZE_BUILD_TYPE:-RelWithDebInfo}
-# -O1 keeps the stacks readable and runs the training tests several times faster than -O0.
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$TYPE" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+# -O1 keeps the stacks readable and runs the training tests several times faster than -O0;
+# -g1 (line tables: every frame of a report keeps its function, file and line) compiles about
+# a quarter faster than -g.
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE="$TYPE" -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
   -DGEMMVEC_CUDA=OFF -DGEMMVEC_SANITIZE=address,undefined -DGEMMVEC_BENCH=OFF >/dev/null
 ninja -C "$BUILD" -j"${JOBS:-$(nproc)}" gemmvec gemmvec_tests
 
