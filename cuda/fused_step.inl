@@ -42,7 +42,8 @@ GV_HD float tile_dot(const float* u, const float* v, uint32_t d) {
   return s;
 }
 
-// Adds `amount` to a row's count; the row's first update appends it to the touched list.
+// Adds `amount` (> 0: a row left at 0 would be appended again) to a row's count; the row's
+// first update appends it to the touched list.
 GV_HD void count_row(float* count, uint32_t w, float amount, uint32_t* list, uint32_t* list_size) {
   if (atomic_add_old(count + w, amount) == 0.0f) list[atomic_inc(list_size)] = w;
 }
@@ -84,7 +85,7 @@ struct FusedTiles {
     float* e;          // (P) positive score, then coefficient; or a context's pairs
     float* loss_part;  // (P) loss of each chunk slot, summed over chunks
     uint32_t* center;  // (P) kept index
-    uint32_t* context;  // (P) kept index (skip-gram)
+    uint32_t* context;  // (P) kept index (pair chunks)
     uint32_t* run;     // (P) pairs of p's center from p on, if p is its first
     float* db;         // (K) the negatives' bias gradients
     float* dbc;        // (C) the centers' bias gradients
@@ -276,11 +277,10 @@ struct FusedTiles {
         }
         for (uint32_t j = 0; j < K; ++j) w[C + j] += static_cast<float>(pairs);
         t.e[i] = static_cast<float>(pairs);
-        t.context[i] = x;
         if (pairs) count_row(count_in, word[x], static_cast<float>(pairs), touched_in, touched);
       });
       blk.phase_rows(nx, d, [&](uint32_t i, uint32_t col) {
-        t.U[i * d + col] = t.e[i] != 0.0f ? w_in[size_t(word[t.context[i]]) * d + col] : 0.0f;
+        t.U[i * d + col] = t.e[i] != 0.0f ? w_in[size_t(word[x0 + i]) * d + col] : 0.0f;
       });
       blk.phase(nx * W, [&](uint32_t i) {  // weighted coefficients and losses
         const uint32_t p = i / W, j = i % W;
@@ -301,7 +301,7 @@ struct FusedTiles {
         float du = 0.0f;
         for (uint32_t c = 0; c < nc; ++c) du += e[c] * Vc[c * d + col];
         for (uint32_t j = 0; j < K; ++j) du += e[C + j] * t.Vn[j * d + col];
-        atomic_add(grad_in + size_t(word[t.context[i]]) * d + col, du);
+        atomic_add(grad_in + size_t(word[x0 + i]) * d + col, du);
       });
       blk.phase_rows(nc, d, [&](uint32_t c, uint32_t col) {  // the centers' gradients, summed in the tile
         float sum = 0.0f;
