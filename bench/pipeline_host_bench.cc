@@ -51,19 +51,22 @@ void BM_SubsampleAndExpand(benchmark::State& state) {
   std::vector<uint32_t> kept_index(n);
   std::vector<uint64_t> gid(n), group_id(n);
   StepCounts counts;
-  uint64_t base = 0, pairs_total = 0;
+  StepInputs in;
+  in.tokens = b.tokens.data();
+  in.n = n;
+  uint64_t pairs_total = 0;
   for (auto _ : state) {
-    const uint32_t* t = b.tokens.data();
-    thrust::transform_exclusive_scan(pol, t, t + n, sentence.data(), IsBreak{}, 0u, thrust::plus<uint32_t>());
-    const KeepTest keep{t, b.keep.data(), 1, base, 0};
+    thrust::transform_exclusive_scan(pol, Index(0), Index(n), sentence.data(), IsBreak{&in}, 0u,
+                                     thrust::plus<uint32_t>());
+    const KeepTest keep{&in, b.keep.data(), 1};
     thrust::transform_exclusive_scan(pol, Index(0), Index(n), kept_index.data(), KeepFlag{keep}, 0u,
                                      thrust::plus<uint32_t>());
-    thrust::for_each_n(pol, Index(0), n, CompactKept{keep, kept_index.data(), n, kept_pos.data(), &counts});
+    thrust::for_each_n(pol, Index(0), n, CompactKept{keep, kept_index.data(), kept_pos.data(), &counts});
     const uint32_t m = counts.m;
     thrust::for_each_n(pol, Index(0), m,
-                       KeptInfo{&counts, t, sentence.data(), kept_pos.data(), word.data(), kept_sentence.data()});
+                       KeptInfo{&counts, &in, sentence.data(), kept_pos.data(), word.data(), kept_sentence.data()});
     thrust::for_each_n(pol, Index(0), m,
-                       Windows{&counts, kept_pos.data(), kept_sentence.data(), 1, base, 0, window, group_size, cbow,
+                       Windows{&counts, &in, kept_pos.data(), kept_sentence.data(), 1, window, group_size, cbow,
                                lo.data(), hi.data(), count.data(), gid.data()});
     thrust::exclusive_scan(pol, count.data(), count.data() + m, pair_off.data(), 0u);
     thrust::transform_exclusive_scan(pol, Index(0), Index(m), group.data(), NextStartsGroup{&counts, gid.data()}, 0u,
@@ -81,7 +84,7 @@ void BM_SubsampleAndExpand(benchmark::State& state) {
                               group_off.data(), 1, cbow, row_center.data(), row_context.data()});
     benchmark::DoNotOptimize(row_context.data());
     pairs_total += pairs;
-    base += n;  // fresh draws every batch, as consecutive batches of an epoch
+    in.base += n;  // fresh draws every batch, as consecutive batches of an epoch
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kBatchWords));  // corpus words
   state.counters["pairs/batch"] = static_cast<double>(pairs_total) / static_cast<double>(state.iterations());

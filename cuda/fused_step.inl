@@ -61,10 +61,11 @@ struct FusedTiles {
   const uint32_t* group_count;  // (groups) pairs
   const uint32_t* neg;        // (groups, K)
   StepCounts* counts;         // m and groups of the step; the loss is summed into it
+  const StepInputs* in;       // the step's loss weights (its learning rate)
   uint32_t d, K, P;
   uint32_t window;            // a context lies within `window` kept positions of its center
   bool cbow;
-  LossWeights weights;
+  OutputLoss output_loss;
   float center_unit, negative_unit;  // count units: K per center pair, k per negative pair
   float* grad_in;    // (vocab, d) accumulators, zero outside touched rows
   float* grad_out;   // (vocab, d)
@@ -90,13 +91,14 @@ struct FusedTiles {
     float* db;         // (K) the negatives' bias gradients
     float* dbc;        // (C) the centers' bias gradients
     const uint32_t* n;  // (K) the group's samples
+    LossWeights w;      // the step's, from StepInputs
   };
 
   // neg and nce score each word on its own, so skip-gram takes a group's contexts rather than
   // its pairs: a context word shared by several of the group's pairs is read, scored against
   // the samples and scattered once, weighted by its pairs. softmax couples a pair's samples,
   // and CBOW's inputs (window means) are not shared: they take the group's pairs in chunks.
-  GV_HD bool contexts_once() const { return !cbow && weights.loss != OutputLoss::kSoftmax; }
+  GV_HD bool contexts_once() const { return !cbow && output_loss != OutputLoss::kSoftmax; }
 
   template <class Block>
   GV_HD void operator()(uint32_t g, Block& blk) const {
@@ -118,6 +120,7 @@ struct FusedTiles {
     t.db = reinterpret_cast<float*>(t.run + P);
     t.dbc = t.db + K;
     t.n = neg + size_t(g) * K;
+    t.w = in->weights;
 
     blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {
       t.Vn[j * d + col] = w_out[size_t(t.n[j]) * d + col];
@@ -207,7 +210,7 @@ struct FusedTiles {
       if (p == 0 || t.center[p - 1] != k)
         while (p + r < np && t.center[p + r] == k) ++r;
       t.run[p] = r;
-      t.loss_part[p] += output_coefs(t.e[p], t.S + size_t(p) * K, t.n, o, K, weights, log_q, true);
+      t.loss_part[p] += output_coefs(t.e[p], t.S + size_t(p) * K, t.n, o, K, t.w, log_q, true);
       if (grad_bias) atomic_add(grad_bias + o, t.e[p]);
       count_row(count_out, o, center_unit, touched_out, touched + 1);
       if (!cbow) {
@@ -272,7 +275,7 @@ struct FusedTiles {
           if (k == x || x < lo[k] || x > hi[k]) continue;
           ++pairs;
           w[c] = 1.0f;
-          if (weights.remove_hits)
+          if (t.w.remove_hits)
             for (uint32_t j = 0; j < K; ++j) w[C + j] -= t.n[j] == word[k] ? 1.0f : 0.0f;
         }
         for (uint32_t j = 0; j < K; ++j) w[C + j] += static_cast<float>(pairs);
@@ -290,8 +293,8 @@ struct FusedTiles {
         const uint32_t v = positive ? word[c0 + j] : t.n[j - C];
         float s = tile_dot(t.U + size_t(p) * d, positive ? Vc + size_t(j) * d : t.Vn + size_t(j - C) * d, d) +
                   (b_out ? b_out[v] : 0.0f);
-        const float loss = positive ? positive_coef(s, v, weights, log_q, true)
-                                    : sample_coef(s, v, false, weights, log_q, true);
+        const float loss = positive ? positive_coef(s, v, t.w, log_q, true)
+                                    : sample_coef(s, v, false, t.w, log_q, true);
         atomic_add(t.loss_part + p, weight * loss);
         t.S[i] = weight * s;
       });

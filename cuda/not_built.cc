@@ -7,12 +7,12 @@
 namespace gemmvec::pipeline {
 
 #if !defined(GEMMVEC_PIPELINE_HOST)
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings, bool) { return nullptr; }
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan&, Embeddings, Launch) { return nullptr; }
 #endif
 
 #if !defined(GEMMVEC_PIPELINE_CUDA)
 std::string cuda_problem() { return "this gemmvec was built without CUDA"; }
-std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan&, Embeddings) {
+std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan&, Embeddings, Launch) {
   throw DeviceError(
       "this gemmvec was built without CUDA (rebuild with the CUDA toolkit and -DGEMMVEC_CUDA=ON)");
 }

@@ -68,14 +68,28 @@ class Pipeline {
   virtual void download(Embeddings& model) = 0;
   // Bytes of scratch and matrices held on the device (host memory for cuda-host).
   virtual size_t bytes_held() const = 0;
+  // Whether the fused step now replays a recording (Launch::replay, after the first batch of an
+  // epoch, unless the capture failed).
+  virtual bool replays() const = 0;
 };
 
-// The host build (Thrust's host system, OpenBLAS); null if this gemmvec has no Thrust. With
-// launch_capacity (tests), launches whose size the GPU keeps on the device take the capacity
-// as the GPU does, and the surplus exits early here too.
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, bool launch_capacity = false);
+// How a pipeline launches its step.
+struct Launch {
+  // Host build (tests): launches whose size the GPU keeps on the device take the capacity as
+  // the GPU does, and the surplus exits early here too. The GPU always does.
+  bool capacity = false;
+  // The fused step of an epoch is recorded at its first batch and replayed for the others: a
+  // CUDA graph on the GPU; on the host, the recorded closure (tests compare it with false).
+  bool replay = true;
+  // The epoch's tokens are uploaded once and stay on the device where they fit; without, every
+  // batch streams through the staging buffers (on the host both read the tokens in place).
+  bool resident = true;
+};
+
+// The host build (Thrust's host system, OpenBLAS); null if this gemmvec has no Thrust.
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, Launch launch = {});
 // The CUDA build on device 0; throws DeviceError (one line) if it cannot run.
-std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial);
+std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial, Launch launch = {});
 // Empty if a CUDA device is usable, else why not.
 std::string cuda_problem();
 

@@ -39,6 +39,7 @@ class GemmPipeline final : public pipeline::Pipeline {
       b_out_ = Buffer<float>(plan.output_bias ? rows_ : 0);
       log_q_ = Buffer<float>(plan.log_noise.size());
       counts_ = Buffer<StepCounts>(1);
+      inputs_ = Buffer<StepInputs>(1);
     } catch (const DeviceOutOfMemory&) {
       throw ResourceError(out_of_memory_message(2 * matrix * sizeof(float), 0));
     }
@@ -58,7 +59,12 @@ class GemmPipeline final : public pipeline::Pipeline {
   }
 
   std::string name() const override { return kPipelineName; }
-  void set_launch_capacity(bool on) { ctx_.set_launch_capacity(on); }
+  bool replays() const override { return ctx_.replays(); }
+  void set_launch(pipeline::Launch launch) {
+    ctx_.set_launch_capacity(launch.capacity);
+    ctx_.set_replay(launch.replay);
+    resident_ = launch.resident;
+  }
 
   size_t bytes_held() const override {
     return w_in_.bytes() + w_out_.bytes() + keep_.bytes() + noise_prob_.bytes() + count_in_.bytes() + count_out_.bytes() +
@@ -93,8 +99,12 @@ class GemmPipeline final : public pipeline::Pipeline {
     const size_t first = first_batch(cursor);
     cursor.shards.assign(1, n);
     if (first >= batches) return true;
-    staging_->put(static_cast<int>(first & 1), t + (first ? cuts_[first - 1] : 0),
-                  cuts_[first] - (first ? cuts_[first - 1] : 0));
+    // The epoch's tokens on the device where they fit in half its free memory (uploaded once
+    // per run); else each batch streams through the staging buffers while the one before trains.
+    const uint32_t* resident = resident_ ? staging_->resident(t, n, ctx_.free_bytes() / 2) : nullptr;
+    if (!resident)
+      staging_->put(static_cast<int>(first & 1), t + (first ? cuts_[first - 1] : 0),
+                    cuts_[first] - (first ? cuts_[first - 1] : 0));
     size_t released = first ? cuts_[first - 1] : 0;  // consumed pages leave RSS as batches advance
     // The fused step's loss and pairs stay on the device; the host reads them this often.
     using Clock = std::chrono::steady_clock;
@@ -102,11 +112,11 @@ class GemmPipeline final : public pipeline::Pipeline {
     auto loss_read = Clock::now();
     for (size_t b = first; b < batches; ++b) {
       const size_t begin = b ? cuts_[b - 1] : 0, end = cuts_[b];
-      if (b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
-      const uint32_t* dev = staging_->get(static_cast<int>(b & 1));
+      if (!resident && b + 1 < batches) staging_->put(static_cast<int>((b + 1) & 1), t + end, cuts_[b + 1] - end);
+      const uint32_t* dev = resident ? resident + begin : staging_->get(static_cast<int>(b & 1));
       const pipeline::StepStats st =
           run_checked(dev, end - begin, words_in(t + begin, end - begin), begin, epoch, control.lr(), nullptr, false);
-      staging_->done(static_cast<int>(b & 1));
+      if (!resident) staging_->done(static_cast<int>(b & 1));
       if (st.overflow) train_split(t, begin, end, epoch, control);
       else control.report(st.words, st.loss, st.pairs);
       if (plan_.fused && Clock::now() - loss_read >= kLossEvery) {
@@ -200,6 +210,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     if (c.rows >= kNone || c.slots >= kNone || c.entries >= kNone)
       throw UsageError(std::string(kPipelineName) + " backend: a batch of " + std::to_string(n) +
                                " positions is too large; lower train.batch_words");
+    ctx_.forget_replay();  // the recorded step names the old buffers
     scratch_ = Scratch();  // free the old scratch first
     staging_.reset();
     scratch_bytes_ = 0;
@@ -306,52 +317,27 @@ class GemmPipeline final : public pipeline::Pipeline {
     const uint32_t d = d_, K = plan_.group_negatives;
     const bool cbow = !skip_gram();
     const LossWeights weights = plan_.weights(lr);
-    const uint32_t n32 = static_cast<uint32_t>(n);
-
-    // 1. Sentences and kept words. Counts stay on the device (StepCounts); launches take the
-    //    host's bound on each, and the fused step never reads them back.
-    StepCounts* counts = counts_.data();
-    thrust::transform_exclusive_scan(pol, tokens, tokens + n, s.sentence.data(), IsBreak{}, 0u,
-                                     thrust::plus<uint32_t>());
-    ctx_.check("sentence scan");
-    const KeepTest keep{tokens, keep_.data(), plan_.seed, base, epoch};
-    thrust::transform_exclusive_scan(pol, Index(0), Index(n32), s.kept_index.data(), KeepFlag{keep}, 0u,
-                                     thrust::plus<uint32_t>());
-    thrust::for_each_n(pol, Index(0), n32, CompactKept{keep, s.kept_index.data(), n32, s.kept_pos.data(), counts});
-    ctx_.check("keep compaction");
-    const uint32_t mb = static_cast<uint32_t>(ctx_.bound(&counts->m, n));
-    thrust::for_each_n(pol, Index(0), mb,
-                       KeptInfo{counts, tokens, s.sentence.data(), s.kept_pos.data(), s.word.data(),
-                                s.kept_sentence.data()});
-    ctx_.check("kept words");
-
-    // 2. Windows, pair counts and offsets.
-    thrust::for_each_n(pol, Index(0), mb,
-                       Windows{counts, s.kept_pos.data(), s.kept_sentence.data(), plan_.seed, base, epoch,
-                               plan_.window, plan_.group_size, cbow, s.lo.data(), s.hi.data(),
-                               s.count.data(), s.gid.data()});
-    ctx_.check("windows");
-    thrust::exclusive_scan(pol, s.count.data(), s.count.data() + mb, s.pair_off.data(), 0u);
-    ctx_.check("pair scan");
-
-    // 3. Groups (numbered by their first kept center) and their negatives.
-    thrust::transform_exclusive_scan(pol, Index(0), Index(mb), s.group.data(), NextStartsGroup{counts, s.gid.data()},
-                                     0u, thrust::plus<uint32_t>());
-    thrust::for_each_n(pol, Index(0), 1, CountTotals{s.pair_off.data(), s.count.data(), s.group.data(), counts});
-    ctx_.check("group scan");
-    const uint32_t gb = static_cast<uint32_t>(ctx_.bound(&counts->groups, cap_.groups));
-    thrust::for_each_n(pol, Index(0), mb,
-                       GroupStarts{counts, s.gid.data(), s.group.data(), s.pair_off.data(), s.group_id.data(),
-                                   s.group_off.data()});
-    thrust::for_each_n(pol, Index(0), gb, GroupCounts{counts, s.group_off.data(), s.group_count.data()});
-    const AliasView noise{noise_prob_.data(), noise_alias_.data(), rows_};
-    thrust::for_each_n(pol, Index(0), gb * K,
-                       DrawNegatives{counts, noise, s.group_id.data(), plan_.seed, epoch, K, s.neg.data()});
-    ctx_.check("negatives");
-    if (plan_.fused && !trace && !read_counts) return fused_step(st, gb, lr);
+    StepInputs in;
+    in.tokens = tokens;
+    in.base = base;
+    in.n = static_cast<uint32_t>(n);
+    in.epoch = epoch;
+    in.weights = weights;
+    thrust::fill_n(pol, inputs_.data(), 1, in);
+    ctx_.check("step inputs");
+    // The fused step reads everything that changes from the inputs and the counts, so one
+    // recording of it (a CUDA graph on the GPU) replays for every batch.
+    if (plan_.fused && !trace && !read_counts) {
+      ctx_.replay([this] {
+        prepare_groups();
+        fused_step();
+      });
+      return st;
+    }
+    prepare_groups();
 
     // The GEMM step (and a traced or counted step) reads the counts: one wait.
-    const StepCounts c = read(counts);
+    const StepCounts c = read(counts_.data());
     const uint32_t m = c.m, groups = c.groups;
     const uint64_t pairs = c.pairs;
     st.kept = m;
@@ -366,7 +352,7 @@ class GemmPipeline final : public pipeline::Pipeline {
       record_pairs(*trace, m);
     }
     if (plan_.fused) {
-      st = fused_step(st, groups, lr);
+      fused_step();
       st.loss = take_totals().loss;
       return st;
     }
@@ -560,6 +546,57 @@ class GemmPipeline final : public pipeline::Pipeline {
       }
   }
 
+  // Steps 1-3 of the batch in inputs_: kept words, windows and pair counts, groups and their
+  // negatives. The sizes stay on the device (StepCounts); launches take the host's bound on
+  // each, so nothing here waits for the device or reads the host's view of the step.
+  void prepare_groups() {
+    auto pol = ctx_.policy();
+    Scratch& s = scratch_;
+    const StepInputs* in = inputs_.data();
+    StepCounts* counts = counts_.data();
+    const uint32_t K = plan_.group_negatives;
+    const uint32_t nb = static_cast<uint32_t>(ctx_.bound(&in->n, cap_.tokens));
+
+    // 1. Sentences and kept words.
+    thrust::transform_exclusive_scan(pol, Index(0), Index(nb), s.sentence.data(), IsBreak{in}, 0u,
+                                     thrust::plus<uint32_t>());
+    ctx_.check("sentence scan");
+    const KeepTest keep{in, keep_.data(), plan_.seed};
+    thrust::transform_exclusive_scan(pol, Index(0), Index(nb), s.kept_index.data(), KeepFlag{keep}, 0u,
+                                     thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), nb, CompactKept{keep, s.kept_index.data(), s.kept_pos.data(), counts});
+    ctx_.check("keep compaction");
+    const uint32_t mb = static_cast<uint32_t>(ctx_.bound(&counts->m, nb));
+    thrust::for_each_n(pol, Index(0), mb,
+                       KeptInfo{counts, in, s.sentence.data(), s.kept_pos.data(), s.word.data(),
+                                s.kept_sentence.data()});
+    ctx_.check("kept words");
+
+    // 2. Windows, pair counts and offsets.
+    thrust::for_each_n(pol, Index(0), mb,
+                       Windows{counts, in, s.kept_pos.data(), s.kept_sentence.data(), plan_.seed, plan_.window,
+                               plan_.group_size, !skip_gram(), s.lo.data(), s.hi.data(), s.count.data(),
+                               s.gid.data()});
+    ctx_.check("windows");
+    thrust::exclusive_scan(pol, s.count.data(), s.count.data() + mb, s.pair_off.data(), 0u);
+    ctx_.check("pair scan");
+
+    // 3. Groups (numbered by their first kept center) and their negatives.
+    thrust::transform_exclusive_scan(pol, Index(0), Index(mb), s.group.data(), NextStartsGroup{counts, s.gid.data()},
+                                     0u, thrust::plus<uint32_t>());
+    thrust::for_each_n(pol, Index(0), 1, CountTotals{s.pair_off.data(), s.count.data(), s.group.data(), counts});
+    ctx_.check("group scan");
+    const uint32_t gb = static_cast<uint32_t>(ctx_.bound(&counts->groups, cap_.groups));
+    thrust::for_each_n(pol, Index(0), mb,
+                       GroupStarts{counts, s.gid.data(), s.group.data(), s.pair_off.data(), s.group_id.data(),
+                                   s.group_off.data()});
+    thrust::for_each_n(pol, Index(0), gb, GroupCounts{counts, s.group_off.data(), s.group_count.data()});
+    const AliasView noise{noise_prob_.data(), noise_alias_.data(), rows_};
+    thrust::for_each_n(pol, Index(0), gb * K,
+                       DrawNegatives{counts, in, noise, s.group_id.data(), plan_.seed, K, s.neg.data()});
+    ctx_.check("negatives");
+  }
+
   // ---- the fused step (fused_step.inl) ----
 
   // Accumulators and touched lists of the fused step, and the tile's shape.
@@ -618,17 +655,17 @@ class GemmPipeline final : public pipeline::Pipeline {
   }
 
   // Steps 4-7 as group tiles: scores, coefficients and gradients per tile, then each touched
-  // row's sum applied once. `groups`: the launch's bound on the step's groups. The loss and
-  // pairs stay on the device until take_totals().
-  pipeline::StepStats fused_step(pipeline::StepStats st, uint32_t groups, float lr) {
+  // row's sum applied once. The loss and pairs stay on the device until take_totals().
+  void fused_step() {
     auto pol = ctx_.policy();
     Scratch& s = scratch_;
     FusedState& f = fused_;
     const uint32_t d = d_, K = plan_.group_negatives;
+    const uint32_t groups = static_cast<uint32_t>(ctx_.bound(&counts_.data()->groups, cap_.groups));
     thrust::fill_n(pol, f.touched.data(), 2, 0u);
     const FusedTiles tiles{w_in_.data(), w_out_.data(), bias(), log_q_.data(), s.word.data(), s.lo.data(),
                            s.hi.data(), s.pair_off.data(), s.group_off.data(), s.group_count.data(), s.neg.data(),
-                           counts_.data(), d, K, f.P, plan_.window, !skip_gram(), plan_.weights(lr), static_cast<float>(K),
+                           counts_.data(), inputs_.data(), d, K, f.P, plan_.window, !skip_gram(), plan_.loss, static_cast<float>(K),
                            static_cast<float>(plan_.negative), f.grad_in.data(), f.grad_out.data(),
                            bias() ? f.grad_bias.data() : nullptr, count_in_.data(), count_out_.data(),
                            f.touched_in.data(), f.touched_out.data(), f.touched.data()};
@@ -649,7 +686,6 @@ class GemmPipeline final : public pipeline::Pipeline {
     thrust::for_each_n(pol, Index(0), n_in, ResetCounts{f.touched_in.data(), f.touched.data(), count_in_.data()});
     thrust::for_each_n(pol, Index(0), n_out, ResetCounts{f.touched_out.data(), f.touched.data() + 1, count_out_.data()});
     ctx_.check("fused apply");
-    return st;
   }
 
   void train_split(const uint32_t* t, size_t begin, size_t end, uint32_t epoch, TrainControl& control) {
@@ -714,10 +750,12 @@ class GemmPipeline final : public pipeline::Pipeline {
   Buffer<float> log_q_;             // (vocab) log Q for nce and softmax, or empty
   Scratch scratch_;
   Buffer<StepCounts> counts_;       // (1) steps 1-3's counts, the fused step's loss
+  Buffer<StepInputs> inputs_;       // (1) the step's batch, position, epoch and weights
   FusedState fused_;                // with train.step: fused
   std::unique_ptr<Staging> staging_;
   Capacity cap_;
   size_t scratch_bytes_ = 0;
+  bool resident_ = true;            // the epoch's tokens on the device where they fit
   std::vector<size_t> cuts_;
   const uint32_t* cut_tokens_ = nullptr;
   size_t cut_size_ = 0;

@@ -35,10 +35,12 @@ std::string cuda_problem() {
   return "";
 }
 
-std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial) {
+std::unique_ptr<Pipeline> make_cuda_pipeline(const TrainPlan& plan, Embeddings initial, Launch launch) {
   const std::string why = cuda_problem();
   if (!why.empty()) throw DeviceError(why);
-  return std::make_unique<cuda_pipeline::GemmPipeline>(plan, std::move(initial));
+  auto p = std::make_unique<cuda_pipeline::GemmPipeline>(plan, std::move(initial));
+  p->set_launch(launch);
+  return p;
 }
 
 }  // namespace gemmvec::pipeline

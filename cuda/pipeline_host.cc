@@ -7,9 +7,9 @@
 
 namespace gemmvec::pipeline {
 
-std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, bool launch_capacity) {
+std::unique_ptr<Pipeline> make_host_pipeline(const TrainPlan& plan, Embeddings initial, Launch launch) {
   auto p = std::make_unique<host_pipeline::GemmPipeline>(plan, std::move(initial));
-  p->set_launch_capacity(launch_capacity);
+  p->set_launch(launch);
   return p;
 }
 

@@ -15,9 +15,12 @@
 //   7. scatter-add into W_in and W_out: atomics, or (deterministic) sort by row and sum in order
 // Every score reads the rows as they were before the step; every gradient is added after.
 //
-// The sizes of steps 1-3 (kept words m, pairs, groups) stay on the device (StepCounts): their
-// launches are sized by the host's bound (the exact size on the host, the capacity on the GPU)
-// and the surplus exits early, so the fused step (fused_step.inl) never waits for the host.
+// What changes from step to step (the batch, its position and size, the epoch, the learning
+// rate) is read from device memory (StepInputs), written before the step; the sizes of steps
+// 1-3 (kept words m, pairs, groups) stay on the device (StepCounts). Launches are sized by the
+// host's bound (the exact size on the host, the capacity on the GPU) and the surplus exits
+// early, so the fused step (fused_step.inl) never waits for the host, and one recorded step
+// (a CUDA graph) replays for every batch.
 #pragma once
 #ifndef GV_PIPELINE_NS
 #error "define GV_PIPELINE_NS and include a platform header before pipeline_steps.inl"
@@ -91,19 +94,31 @@ GV_HD uint32_t upper_bound_u32(const uint32_t* a, uint32_t n, uint32_t v) {
 
 // ---- 1. keep flags, kept words --------------------------------------------------------------
 
+// The step's inputs, in device memory: written before each step, read by its kernels, so that
+// a recorded step replays on the next batch.
+struct StepInputs {
+  const uint32_t* tokens = nullptr;  // (n) the batch, in device memory
+  uint64_t base = 0;                 // corpus position of tokens[0]
+  uint32_t n = 0;
+  uint32_t epoch = 0;
+  LossWeights weights{};             // at this step's learning rate
+};
+
+// 1 at a sentence break; 0 past the batch (the GPU's surplus).
 struct IsBreak {
-  GV_HD uint32_t operator()(uint32_t t) const { return t == kSentenceBreak ? 1u : 0u; }
+  const StepInputs* in;
+  GV_HD uint32_t operator()(uint32_t i) const { return i < in->n && in->tokens[i] == kSentenceBreak ? 1u : 0u; }
 };
 
 struct KeepTest {
-  const uint32_t* tokens;
+  const StepInputs* in;
   const float* keep;
-  uint64_t seed, base;
-  uint32_t epoch;
+  uint64_t seed;
   GV_HD bool operator()(uint32_t i) const {
-    const uint32_t w = tokens[i];
+    if (i >= in->n) return false;
+    const uint32_t w = in->tokens[i];
     if (w == kSentenceBreak) return false;
-    return keep_token(token_draw(seed, epoch, base + i), keep[w]);
+    return keep_token(token_draw(seed, in->epoch, in->base + i), keep[w]);
   }
 };
 
@@ -123,19 +138,18 @@ struct KeepFlag {
 struct CompactKept {
   KeepTest keep;
   const uint32_t* kept_index;  // (n) kept positions before each
-  uint32_t n;
   uint32_t* kept_pos;
   StepCounts* counts;
   GV_HD void operator()(uint32_t i) const {
     const bool kept = keep(i);
     if (kept) kept_pos[kept_index[i]] = i;
-    if (i == n - 1) counts->m = kept_index[i] + (kept ? 1u : 0u);
+    if (i + 1 == keep.in->n) counts->m = kept_index[i] + (kept ? 1u : 0u);
   }
 };
 
 struct KeptInfo {
   const StepCounts* counts;
-  const uint32_t* tokens;
+  const StepInputs* in;
   const uint32_t* sentence;  // (n) breaks before each position
   const uint32_t* kept_pos;  // (m) batch index of each kept word
   uint32_t* word;            // (m)
@@ -143,7 +157,7 @@ struct KeptInfo {
   GV_HD void operator()(uint32_t k) const {
     if (k >= counts->m) return;
     const uint32_t p = kept_pos[k];
-    word[k] = tokens[p];
+    word[k] = in->tokens[p];
     kept_sentence[k] = sentence[p];
   }
 };
@@ -152,10 +166,11 @@ struct KeptInfo {
 
 struct Windows {
   const StepCounts* counts;
+  const StepInputs* in;
   const uint32_t* kept_pos;
   const uint32_t* kept_sentence;
-  uint64_t seed, base;
-  uint32_t epoch, window, group_size;
+  uint64_t seed;
+  uint32_t window, group_size;
   bool cbow;
   uint32_t* lo;     // (m) first context (kept index)
   uint32_t* hi;     // (m) last context
@@ -167,8 +182,8 @@ struct Windows {
       count[k] = 0;
       return;
     }
-    const uint64_t pos = base + kept_pos[k];
-    const uint32_t span = window_span(token_draw(seed, epoch, pos), window);
+    const uint64_t pos = in->base + kept_pos[k];
+    const uint32_t span = window_span(token_draw(seed, in->epoch, pos), window);
     const uint32_t s = kept_sentence[k];
     uint32_t a = k, b = k;
     while (a > 0 && k - a < span && kept_sentence[a - 1] == s) --a;
@@ -232,14 +247,15 @@ struct GroupCounts {
 
 struct DrawNegatives {
   const StepCounts* counts;
+  const StepInputs* in;
   AliasView noise;
   const uint64_t* group_id;
   uint64_t seed;
-  uint32_t epoch, K;
+  uint32_t K;
   uint32_t* neg;  // (groups, K)
   GV_HD void operator()(uint32_t i) const {
     if (i / K >= counts->groups) return;
-    neg[i] = draw_negative(noise, seed, epoch, group_id[i / K], i % K);
+    neg[i] = draw_negative(noise, seed, in->epoch, group_id[i / K], i % K);
   }
 };
 

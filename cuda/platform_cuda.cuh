@@ -101,6 +101,9 @@ class CachingAllocator {
   CachingAllocator& operator=(const CachingAllocator&) = delete;
   ~CachingAllocator() { release(); }
 
+  // While a recorded graph names blocks, none is given back to the driver.
+  void hold(bool on) { hold_ = on; }
+
   char* allocate(std::ptrdiff_t n) {
     const size_t want = static_cast<size_t>(n);
     auto it = free_.lower_bound(want);
@@ -135,6 +138,7 @@ class CachingAllocator {
 
  private:
   void release_free() {
+    if (hold_) return;
     for (auto& [size, p] : free_) cudaFree(p);
     free_.clear();
   }
@@ -145,6 +149,7 @@ class CachingAllocator {
   }
   std::multimap<size_t, char*> free_;
   std::map<char*, size_t> used_;
+  bool hold_ = false;
 };
 
 
@@ -191,6 +196,7 @@ class Context {
     GV_CUBLAS_CHECK(cublas.set_math_mode(blas_, plan.tf32 ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_DEFAULT_MATH));
   }
   ~Context() {
+    if (graph_) cudaGraphExecDestroy(graph_);
     if (blas_) cuda_libs::cublas().destroy(blas_);
     if (stream_) cudaStreamDestroy(stream_);
   }
@@ -223,6 +229,49 @@ class Context {
   // exits early, and the host never waits for the size.
   size_t bound(const uint32_t*, size_t capacity) const { return capacity; }
   void set_launch_capacity(bool) {}  // always
+  // Runs the step f: captured into a CUDA graph at the first call (nothing runs while it is
+  // captured), then the graph is launched, at this call and every later one. f's launches keep
+  // the arguments they had at capture: what changes must come from device memory. Thrust's
+  // temporaries are cached blocks, held while the graph names them. If the capture fails, the
+  // step runs launch by launch from then on, said once on stderr.
+  template <class F>
+  void replay(const F& f) {
+    if (!replay_) return f();
+    if (!graph_) {
+      cudaGraph_t graph = nullptr;
+      GV_CUDA_CHECK(cudaStreamBeginCapture(stream_, cudaStreamCaptureModeRelaxed));
+      std::string failed;
+      try {
+        f();
+      } catch (const std::exception& e) {
+        failed = e.what();
+      }
+      cudaError_t e = cudaStreamEndCapture(stream_, &graph);
+      if (failed.empty() && e == cudaSuccess) e = cudaGraphInstantiate(&graph_, graph, 0);
+      if (graph) cudaGraphDestroy(graph);
+      if (!failed.empty() || e != cudaSuccess) {
+        cudaGetLastError();
+        graph_ = nullptr;
+        replay_ = false;
+        std::fprintf(stderr, "gemmvec: the step could not be captured as a CUDA graph (%s); it runs launch by launch\n",
+                     failed.empty() ? cudaGetErrorString(e) : failed.c_str());
+        return f();
+      }
+      alloc_.hold(true);
+    }
+    GV_CUDA_CHECK(cudaGraphLaunch(graph_, stream_));
+  }
+  // Drops the recorded graph (the buffers it names are about to change).
+  void forget_replay() {
+    if (graph_) cudaGraphExecDestroy(graph_);
+    graph_ = nullptr;
+    alloc_.hold(false);
+  }
+  bool replays() const { return graph_ != nullptr; }
+  void set_replay(bool on) {
+    forget_replay();
+    replay_ = on;
+  }
   // Shared memory one tile may take, in bytes: what the device gives a block that opts in.
   size_t tile_bytes_limit() const {
     int bytes = 0;
@@ -268,6 +317,8 @@ class Context {
   cudaStream_t stream_ = nullptr;
   cublasHandle_t blas_ = nullptr;
   CachingAllocator alloc_;
+  cudaGraphExec_t graph_ = nullptr;
+  bool replay_ = true;
 };
 
 // Pinned double buffers: the host copies batch b+1 into pinned memory and starts its upload on
@@ -296,7 +347,24 @@ class Staging {
   Staging(const Staging&) = delete;
   Staging& operator=(const Staging&) = delete;
   size_t capacity() const { return capacity_; }
-  size_t bytes() const { return 3 * capacity_ * sizeof(uint32_t); }
+  size_t bytes() const { return 3 * capacity_ * sizeof(uint32_t) + resident_.bytes(); }
+
+  // The whole token stream on the device, uploaded at the first call for these tokens, if it
+  // takes at most `budget` bytes; null otherwise (the batches stream through put and get).
+  const uint32_t* resident(const uint32_t* tokens, size_t n, size_t budget) {
+    if (resident_of_ == tokens && resident_.size() == n) return resident_.data();
+    resident_ = Buffer<uint32_t>();
+    resident_of_ = nullptr;
+    if (n == 0 || n * sizeof(uint32_t) > budget) return nullptr;
+    try {
+      resident_ = Buffer<uint32_t>(n);
+    } catch (const DeviceOutOfMemory&) {
+      return nullptr;
+    }
+    ctx_.to_device(resident_.data(), tokens, n * sizeof(uint32_t));
+    resident_of_ = tokens;
+    return resident_.data();
+  }
 
   // Starts the upload of tokens into slot; the host may reuse `tokens` on return.
   void put(int slot, const uint32_t* tokens, size_t n) {
@@ -329,6 +397,8 @@ class Staging {
   cudaEvent_t copied_[2] = {nullptr, nullptr};
   cudaEvent_t consumed_[2] = {nullptr, nullptr};
   Buffer<uint32_t> sync_;
+  Buffer<uint32_t> resident_;
+  const uint32_t* resident_of_ = nullptr;  // the host tokens resident_ holds
 };
 
 // The scatter-adds of the atomic mode and the fused step (host versions for nvcc's host pass).

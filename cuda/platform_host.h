@@ -5,6 +5,7 @@
 #error "define GV_PIPELINE_NS before including platform_host.h"
 #endif
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -78,6 +79,21 @@ class Context {
   }
   // Tests: launch the capacity as the GPU does, so the surplus's early exits run here too.
   void set_launch_capacity(bool on) { launch_capacity_ = on; }
+  // Runs the step f, recorded at the first call and replayed after, as the GPU replays a CUDA
+  // graph. Here the recording is a copy of f, so what f captured stays as it was at the first
+  // call, as a graph's kernel arguments do: what changes must come from device memory.
+  template <class F>
+  void replay(const F& f) {
+    if (!replay_) return f();
+    if (!recorded_) recorded_ = f;
+    recorded_();
+  }
+  void forget_replay() { recorded_ = nullptr; }
+  bool replays() const { return static_cast<bool>(recorded_); }
+  void set_replay(bool on) {
+    replay_ = on;
+    recorded_ = nullptr;
+  }
   // Shared memory one tile may take, in bytes (the host takes what the GPU would).
   size_t tile_bytes_limit() const { return kTileBytesLimit; }
 
@@ -109,6 +125,8 @@ class Context {
   };
   std::vector<float> tile_memory_;
   bool launch_capacity_ = false;
+  bool replay_ = true;
+  std::function<void()> recorded_;
 
  public:
 
@@ -131,6 +149,8 @@ class Staging {
   const uint32_t* get(int slot) { return slot_[slot]; }
   void done(int) {}
   const uint32_t* put_sync(const uint32_t* tokens, size_t) { return tokens; }
+  // The whole token stream, where the pipeline reads it: in place.
+  const uint32_t* resident(const uint32_t* tokens, size_t, size_t) { return tokens; }
 
  private:
   size_t capacity_;

@@ -4,8 +4,9 @@
 # gpu-check.log, nvidia-smi.txt, the GPU tests' log and JSON, and each training run's log,
 # report JSON and metrics. Steps, each under `timeout`, the whole in about 8 minutes:
 #   1. what the machine has (nvidia-smi, nvcc, cuBLAS/cuRAND, ldd of the binary)
-#   2. the `gpu` tests (CUDA step vs host build draw for draw, the GEMM and the fused step; a
-#      short training cuda/cuda-host/cpu) and the Philox/cuRAND and pipeline CPU tests
+#   2. the `gpu` tests (CUDA step vs host build draw for draw, the GEMM and the fused step; an
+#      epoch whose fused step replays as a CUDA graph vs launch by launch; a short training
+#      cuda/cuda-host/cpu) and the Philox/cuRAND and pipeline CPU tests
 #   3. quality: the 16.8M-word corpus, 5 epochs, analogy and WS353, at the backend defaults
 #      (skip-gram, CBOW) and with train.step: fused (skip-gram)
 #   4. throughput: d 100 (PHASE check) and d 300 (PHASE grid), skip-gram and CBOW, GEMM and fused
@@ -161,7 +162,7 @@ train_run() {
   echo "$rc $(($(date +%s) - t))" >"$RUNS/$name.rc"
   # A quality run must finish; a speed run is cut by its timeout on purpose (124).
   if [ "$rc" != 0 ] && { [[ "$name" == quality-* ]] || [ "$rc" != 124 ]; }; then FAILURES+=("run $name (exit $rc)"); fi
-  log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E '^gemmvec: (wrote|backend)|^analogy |^similarity |rror' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
+  log "run $name: exit $rc after $(($(date +%s) - t)) s: $(grep -E '^gemmvec: (wrote|backend)|^analogy |^similarity |rror|CUDA graph' "$RUNS/$name.log" | tr '\n' ' ' | cut -c1-400)"
   rm -f "$RUNS/$name.bin" "$RUNS/$name.bin.ckpt"  # a run cut by its timeout checkpoints on SIGTERM
 }
 

@@ -53,10 +53,7 @@ TEST_P(CpuDraws, MatchIndependentExpansion) {
   const TrainPlan plan = test_plan(o, c.vocab.counts());
   CpuTrace trace;
   auto backend = make_traced_cpu_backend(plan, test::random_embeddings(o.vocab, o.dim, 2), &trace);
-  RunControlOptions po;
-  po.words_per_epoch = c.cache.words();
-  po.raw_words_per_epoch = c.cache.raw_words();
-  po.epochs = 3;
+  const RunControlOptions po = test::epochs_over(c.cache, 3);
   RunControl control(po, {});
   const uint32_t epoch = 2;  // not 0: the epoch keys every draw
   control.start_epoch(epoch);

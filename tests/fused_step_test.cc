@@ -4,9 +4,10 @@
 // for skip-gram and CBOW, groups of 1, 8 and the whole batch, with the cap, with a vocabulary
 // so small that rows collide within every tile, with chunks smaller than a group, and for each
 // output layer (skip-gram's neg and nce score each context once per group); an epoch
-// through the driver; the cases it refuses.
+// through the driver, its recorded step replayed; the cases it refuses.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -99,7 +100,7 @@ TEST_P(FusedStep, MatchesFloat64AndTheGemmStep) {
   // very same arithmetic.
   for (const bool is_fused : {false, true}) {
     plan.fused = is_fused;
-    auto wide = pipeline::make_host_pipeline(plan, before, true);
+    auto wide = pipeline::make_host_pipeline(plan, before, pipeline::Launch{true});
     const pipeline::StepStats wst = wide->step(tokens.data(), tokens.size(), base, epoch, lr);
     Embeddings w;
     wide->download(w);
@@ -187,10 +188,7 @@ TEST(FusedStepEpoch, DriverTrainsAsTheGemmStepDoes) {
   auto fused = pipeline::make_host_pipeline(plan, before);
   std::vector<double> losses[2];
   for (int which = 0; which < 2; ++which) {
-    RunControlOptions po;
-    po.words_per_epoch = c.cache.words();
-    po.raw_words_per_epoch = c.cache.raw_words();
-    po.epochs = 3;
+    const RunControlOptions po = test::epochs_over(c.cache, 3);
     RunControl progress(po, {});
     for (uint32_t epoch = 0; epoch < 3; ++epoch) {
       progress.start_epoch(epoch);
@@ -208,7 +206,11 @@ TEST(FusedStepEpoch, DriverTrainsAsTheGemmStepDoes) {
   for (float v : m.in) ASSERT_TRUE(std::isfinite(v));
 }
 
-TEST(FusedStepEpoch, DriverEqualsStepsOverItsBatches) {
+// The driver's steps are recorded at the first batch and replayed (a CUDA graph on the GPU;
+// here the recorded closure), so everything that changes between batches (the tokens, their
+// position and number, the learning rate) must reach the step through device memory. Replayed,
+// launched at capacity or not, the epoch equals single unrecorded steps bit for bit.
+TEST(FusedStepEpoch, ReplayedDriverEqualsStepsOverItsBatches) {
   test::CacheOnDisk c = test::cache_from_text(test::synthetic_text(200, 20000, 4), "fused_driver");
   test::PlanOptions o;
   o.vocab = c.vocab.size();
@@ -217,31 +219,36 @@ TEST(FusedStepEpoch, DriverEqualsStepsOverItsBatches) {
   TrainPlan plan = test_plan(o, c.vocab.counts());
   plan.fused = true;
   const Embeddings e = test::random_embeddings(o.vocab, o.dim, 9);
-  RunControlOptions po;
-  po.alpha = 0.025;
-  po.words_per_epoch = c.cache.words();
-  po.raw_words_per_epoch = c.cache.raw_words();
-  po.epochs = 1;
-  RunControl progress(po, {});
-  auto p = pipeline::make_host_pipeline(plan, e);
-  if (!p) GTEST_SKIP() << "built without Thrust: no cuda-host pipeline";
-  progress.start_epoch(0);
-  TrainCursor cursor{0, {}};
-  EXPECT_TRUE(p->train_epoch(c.cache, cursor, progress));
-  Embeddings driven;
-  p->download(driven);
+  const RunControlOptions po = test::epochs_over(c.cache, 1);
   auto q = pipeline::make_host_pipeline(plan, e);
-  size_t begin = 0;
+  if (!q) GTEST_SKIP() << "built without Thrust: no cuda-host pipeline";
+  size_t begin = 0, batches = 0;
   uint64_t done = 0;
+  std::vector<size_t> sizes;
   for (size_t end : pipeline::cut_batches(c.cache.data(), c.cache.size(), o.batch_words)) {
     const float lr = learning_rate(po.alpha, po.min_alpha_ratio, done, c.cache.words());
     done += q->step(c.cache.data() + begin, end - begin, begin, 0, lr).words;
+    sizes.push_back(end - begin);
     begin = end;
+    ++batches;
   }
   Embeddings stepped;
   q->download(stepped);
-  EXPECT_EQ(driven.in, stepped.in);
-  EXPECT_EQ(driven.out, stepped.out);
+  ASSERT_GT(batches, 20u);
+  ASSERT_NE(*std::min_element(sizes.begin(), sizes.end()), *std::max_element(sizes.begin(), sizes.end()));
+  for (const pipeline::Launch launch : {pipeline::Launch{false, true}, pipeline::Launch{true, true},
+                                        pipeline::Launch{false, false}}) {
+    RunControl progress(po, {});
+    auto p = pipeline::make_host_pipeline(plan, e, launch);
+    progress.start_epoch(0);
+    TrainCursor cursor{0, {}};
+    EXPECT_TRUE(p->train_epoch(c.cache, cursor, progress));
+    EXPECT_EQ(p->replays(), launch.replay);
+    Embeddings driven;
+    p->download(driven);
+    EXPECT_TRUE(driven.in == stepped.in && driven.out == stepped.out)
+        << "capacity " << launch.capacity << ", replay " << launch.replay;
+  }
 }
 
 TEST(FusedStepRefuses, DeterministicAndOversizedTiles) {

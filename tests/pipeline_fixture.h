@@ -27,6 +27,7 @@
 #include "data/token_cache.h"
 #include "data/vocab.h"
 #include "train/train_plan.h"
+#include "run/run_control.h"
 #include "reference_loss.h"
 
 namespace gemmvec::test {
@@ -130,6 +131,15 @@ inline CacheOnDisk cache_from_text(const std::string& text, const std::string& n
   TokenCache::build({corpus}, c.vocab, data, c.dir + "/corpus.tokens");
   c.cache = TokenCache::open(c.dir + "/corpus.tokens");
   return c;
+}
+
+// Progress options for `epochs` epochs over a cache, at the default learning rate.
+inline RunControlOptions epochs_over(const TokenCache& cache, uint32_t epochs) {
+  RunControlOptions po;
+  po.words_per_epoch = cache.words();
+  po.raw_words_per_epoch = cache.raw_words();
+  po.epochs = epochs;
+  return po;
 }
 
 // Values of either sign with magnitude in [0.1, 1] * c, c chosen so that scores are O(1).

@@ -212,11 +212,7 @@ TEST(PipelineEpoch, DriverEqualsStepsOverItsBatches) {
   TrainPlan plan = test_plan(o, c.vocab.counts());
   const Embeddings e = test::random_embeddings(o.vocab, o.dim, 9);
 
-  RunControlOptions po;
-  po.alpha = 0.025;
-  po.words_per_epoch = c.cache.words();
-  po.raw_words_per_epoch = c.cache.raw_words();
-  po.epochs = 2;
+  const RunControlOptions po = test::epochs_over(c.cache, 2);
   RunControl progress(po, {});
   auto p = host_pipeline(plan, e);
   SKIP_WITHOUT_HOST_PIPELINE(p);
@@ -260,10 +256,7 @@ TEST(PipelineEpoch, BackendFactoryTrainsAndLowersLoss) {
   auto backend = make_cuda_host_backend(plan, init_embeddings(o.vocab, o.dim, 1));
   SKIP_WITHOUT_HOST_PIPELINE(backend);
   EXPECT_EQ(backend->name(), "cuda-host");
-  RunControlOptions po;
-  po.words_per_epoch = c.cache.words();
-  po.raw_words_per_epoch = c.cache.raw_words();
-  po.epochs = 3;
+  const RunControlOptions po = test::epochs_over(c.cache, 3);
   std::vector<double> losses;
   RunControl progress(po, {});
   for (uint32_t epoch = 0; epoch < 3; ++epoch) {

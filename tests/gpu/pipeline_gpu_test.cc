@@ -1,9 +1,11 @@
 // gemmvec GPU tests (label gpu): the CUDA build of the GEMM pipeline against its host build on
 // the same batch and draws (same pairs, same negatives, results within 1e-5 relative: atomics
-// only reorder sums), its determinism, and a short training run of cuda, cuda-host and cpu
+// only reorder sums), its determinism, an epoch whose step replays as a CUDA graph against the
+// same epoch launched kernel by kernel, and a short training run of cuda, cuda-host and cpu
 // reaching comparable loss. Without a usable device every test is skipped with the reason.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -18,6 +20,7 @@
 #include "pipeline.h"
 #include "pipeline_fixture.h"
 #include "test_files.h"
+#include "run/run_control.h"
 
 namespace gemmvec {
 namespace {
@@ -165,6 +168,61 @@ TEST(PipelineGpu, DeterministicRunsAreBitIdentical) {
   EXPECT_NE(a.out, e.out);
   EXPECT_EQ(a.in, b.in);
   EXPECT_EQ(a.out, b.out);
+}
+
+// ||a - b|| over ||b - before||: how far two trainings from `before` ended apart, against how
+// far they moved.
+double relative_gap(const std::vector<float>& a, const std::vector<float>& b, const std::vector<float>& before) {
+  double gap = 0, moved = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    gap += (double(a[i]) - b[i]) * (double(a[i]) - b[i]);
+    moved += (double(b[i]) - before[i]) * (double(b[i]) - before[i]);
+  }
+  return moved > 0 ? std::sqrt(gap / moved) : 1.0;
+}
+
+// The fused step of an epoch captured once as a CUDA graph and replayed for every batch, on the
+// epoch's tokens resident on the device, equals the same epoch launched kernel by kernel on
+// batches streamed through the staging buffers, and the host build's epoch: atomics only reorder
+// sums, so they end within 1e-4 of how far they moved (a replay that kept the first batch's
+// tokens or learning rate would be off by the whole update).
+TEST(PipelineGpu, ReplayedEpochMatchesLaunchByLaunch) {
+  GEMMVEC_NEED_GPU();
+  test::CacheOnDisk c = test::cache_from_text(test::synthetic_text(500, 12000, 6), "gpu_replay");
+  for (const ModelType type : {ModelType::kSkipGram, ModelType::kCbow}) {
+    test::PlanOptions o;
+    o.type = type;
+    o.vocab = c.vocab.size();
+    o.dim = 64;
+    o.batch_words = 1000;
+    o.group_size = 8;
+    TrainPlan plan = test_plan(o, c.vocab.counts());
+    plan.fused = true;
+    const Embeddings e = test::random_embeddings(o.vocab, o.dim, 4);
+    const RunControlOptions po = test::epochs_over(c.cache, 1);
+    Embeddings out[3];  // replayed from resident tokens, launch by launch from streamed ones, host
+    for (int which = 0; which < 3; ++which) {
+      RunControl progress(po, {});
+      std::unique_ptr<pipeline::Pipeline> p =
+          which == 2 ? pipeline::make_host_pipeline(plan, e)
+                     : pipeline::make_cuda_pipeline(plan, e, pipeline::Launch{false, which == 0, which == 0});
+      if (!p) GTEST_SKIP() << "built without Thrust: no cuda-host pipeline to compare with";
+      progress.start_epoch(0);
+      TrainCursor cursor{0, {}};
+      ASSERT_TRUE(p->train_epoch(c.cache, cursor, progress));
+      EXPECT_EQ(p->replays(), which != 1) << "the step was not captured as a CUDA graph (see stderr)";
+      p->download(out[which]);
+    }
+    for (int other : {1, 2}) {
+      const double gap_in = relative_gap(out[0].in, out[other].in, e.in);
+      const double gap_out = relative_gap(out[0].out, out[other].out, e.out);
+      std::printf("  %s: replayed against %s: W_in %.2e, W_out %.2e of the update\n",
+                  type == ModelType::kCbow ? "cbow" : "skip-gram", other == 1 ? "launch by launch" : "host",
+                  gap_in, gap_out);
+      EXPECT_LT(gap_in, 1e-4);
+      EXPECT_LT(gap_out, 1e-4);
+    }
+  }
 }
 
 TEST(PipelineGpu, ShortTrainingMatchesHostAndCpu) {
