@@ -55,6 +55,11 @@ class GemmPipeline final : public pipeline::Pipeline {
     if (!plan.log_noise.empty()) ctx_.to_device(log_q_.data(), plan.log_noise.data(), rows_ * sizeof(float));
     const StepCounts zero;
     ctx_.to_device(counts_.data(), &zero, sizeof(StepCounts));
+    auto pol = ctx_.policy();
+    thrust::fill_n(pol, count_in_.data(), rows_, 0.0f);  // zero between steps from here on
+    thrust::fill_n(pol, count_out_.data(), rows_, 0.0f);
+    ctx_.check("update counts");
+    ctx_.sync();
     if (plan.fused) start_fused();
   }
 
@@ -424,9 +429,10 @@ class GemmPipeline final : public pipeline::Pipeline {
     // 7. Loss, then the scatter (W_out is read above, so it is written only now).
     st.loss = thrust::reduce(pol, s.loss.data(), s.loss.data() + rows, 0.0, thrust::plus<double>());
     ctx_.check("loss");
-    if (plan_.row_update_cap > 0) count_updates(rows, m, slots, R);
+    if (plan_.row_update_cap > 0) count_updates(rows, m, slots, R, false);
     if (plan_.deterministic) scatter_sorted(rows, m, slots);
     else scatter_atomic(rows, m, slots);
+    if (plan_.row_update_cap > 0) count_updates(rows, m, slots, R, true);
     return st;
   }
 
@@ -453,22 +459,21 @@ class GemmPipeline final : public pipeline::Pipeline {
   }
   size_t input_entries(uint64_t rows) const { return skip_gram() ? rows : rows * 2 * plan_.window; }
 
-  // How many pair-updates each row sums in this step (section 7 of pipeline_steps.inl).
-  void count_updates(uint32_t rows, uint32_t m, uint32_t slots, uint32_t R) {
+  // How many pair-updates each row sums in this step (section 7 of pipeline_steps.inl); with
+  // reset, after the scatter, those rows' counts back to zero.
+  void count_updates(uint32_t rows, uint32_t m, uint32_t slots, uint32_t R, bool reset) {
     auto pol = ctx_.policy();
     Scratch& s = scratch_;
     const uint32_t K = plan_.group_negatives;
-    thrust::fill_n(pol, count_in_.data(), rows_, 0.0f);
-    thrust::fill_n(pol, count_out_.data(), rows_, 0.0f);
     thrust::for_each_n(pol, Index(0), rows,
                        CountInputs{s.word.data(), s.lo.data(), s.hi.data(), s.row_center.data(), s.row_context.data(),
-                                   !skip_gram(), count_in_.data()});
+                                   !skip_gram(), count_in_.data(), reset});
     thrust::for_each_n(pol, Index(0), m,
-                       CountCenters{s.word.data(), s.count.data(), static_cast<float>(K), count_out_.data()});
+                       CountCenters{s.word.data(), s.count.data(), static_cast<float>(K), count_out_.data(), reset});
     thrust::for_each_n(pol, BigIndex(0), size_t(slots) * K,
                        CountNegatives{s.slot_group.data(), s.slot_off.data(), s.group_count.data(), s.neg.data(), K,
-                                      R, static_cast<float>(plan_.negative), count_out_.data()});
-    ctx_.check("update counts");
+                                      R, static_cast<float>(plan_.negative), count_out_.data(), reset});
+    ctx_.check(reset ? "update counts reset" : "update counts");
   }
 
   void scatter_atomic(uint32_t rows, uint32_t m, uint32_t slots) {
@@ -647,8 +652,6 @@ class GemmPipeline final : public pipeline::Pipeline {
     thrust::fill_n(pol, f.grad_in.data(), matrix, 0.0f);
     thrust::fill_n(pol, f.grad_out.data(), matrix, 0.0f);
     if (plan_.output_bias) thrust::fill_n(pol, f.grad_bias.data(), rows_, 0.0f);
-    thrust::fill_n(pol, count_in_.data(), rows_, 0.0f);
-    thrust::fill_n(pol, count_out_.data(), rows_, 0.0f);
     ctx_.check("fused step buffers");
     ctx_.sync();
     fused_ = std::move(f);

@@ -509,12 +509,20 @@ struct AddPositiveInput {
 // its sum scaled by min(1, c / n). Counts: one per pair for an input row (per context row in
 // CBOW) and for a center's output row, k/K per pair for each of its group's negatives. Output
 // counts are kept in units of 1/K (K per center pair, k per negative pair) so that every
-// count is an integer: exact in float and the same whatever order the atomics add in.
+// count is an integer: exact in float and the same whatever order the atomics add in. The
+// counts are zero between steps: after the scatter the same functors, with `reset`, put the
+// rows they counted back to zero, so no step touches the whole vocabulary.
 
 GV_HD float row_scale(const float* count, uint32_t w, float cap) {
   if (cap <= 0.0f) return 1.0f;
   const float n = count[w];
   return n > cap ? cap / n : 1.0f;
+}
+
+// Adds v to a row's count, or with reset puts it back to zero.
+GV_HD void count_add(float* count, float v, bool reset) {
+  if (reset) *count = 0.0f;
+  else atomic_add(count, v);
 }
 
 struct CountInputs {
@@ -525,15 +533,16 @@ struct CountInputs {
   const uint32_t* row_context;
   bool cbow;
   float* count_in;
+  bool reset;
   GV_HD void operator()(uint32_t r) const {
     const uint32_t k = row_center[r];
     if (k == kNone) return;
     if (!cbow) {
-      atomic_add(count_in + word[row_context[r]], 1.0f);
+      count_add(count_in + word[row_context[r]], 1.0f, reset);
       return;
     }
     for (uint32_t c = lo[k]; c <= hi[k]; ++c)
-      if (c != k) atomic_add(count_in + word[c], 1.0f);
+      if (c != k) count_add(count_in + word[c], 1.0f, reset);
   }
 };
 
@@ -542,8 +551,9 @@ struct CountCenters {
   const uint32_t* count;
   float unit;  // K
   float* count_out;
+  bool reset;
   GV_HD void operator()(uint32_t k) const {
-    if (count[k]) atomic_add(count_out + word[k], static_cast<float>(count[k]) * unit);
+    if (count[k]) count_add(count_out + word[k], static_cast<float>(count[k]) * unit, reset);
   }
 };
 
@@ -555,12 +565,13 @@ struct CountNegatives {
   uint32_t K, R;
   float unit;  // k
   float* count_out;
+  bool reset;
   GV_HD void operator()(size_t row) const {  // row = slot * K + j
     const size_t s = row / K, j = row % K;
     const uint32_t g = slot_group[s];
     const uint32_t done = (static_cast<uint32_t>(s) - slot_off[g]) * R;
     const uint32_t rows = group_count[g] - done < R ? group_count[g] - done : R;
-    atomic_add(count_out + neg[static_cast<size_t>(g) * K + j], static_cast<float>(rows) * unit);
+    count_add(count_out + neg[static_cast<size_t>(g) * K + j], static_cast<float>(rows) * unit, reset);
   }
 };
 
