@@ -107,6 +107,7 @@ class GemmPipeline final : public pipeline::Pipeline {
     // The epoch's tokens on the device where they fit in half its free memory (uploaded once
     // per run); else each batch streams through the staging buffers while the one before trains.
     const uint32_t* resident = resident_ ? staging_->resident(t, n, ctx_.free_bytes() / 2) : nullptr;
+    if (resident && resident != t) tokens.release(0, n);  // the upload read every page
     if (!resident)
       staging_->put(static_cast<int>(first & 1), t + (first ? cuts_[first - 1] : 0),
                     cuts_[first] - (first ? cuts_[first - 1] : 0));
