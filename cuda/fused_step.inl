@@ -91,7 +91,6 @@ struct FusedTiles {
     float* db;         // (K) the negatives' bias gradients
     float* dbc;        // (C) the centers' bias gradients
     const uint32_t* n;  // (K) the group's samples
-    LossWeights w;      // the step's, from StepInputs
   };
 
   // neg and nce score each word on its own, so skip-gram takes a group's contexts rather than
@@ -120,7 +119,6 @@ struct FusedTiles {
     t.db = reinterpret_cast<float*>(t.run + P);
     t.dbc = t.db + K;
     t.n = neg + size_t(g) * K;
-    t.w = in->weights;
 
     blk.phase_rows(K, d, [&](uint32_t j, uint32_t col) {
       t.Vn[j * d + col] = w_out[size_t(t.n[j]) * d + col];
@@ -197,7 +195,7 @@ struct FusedTiles {
   // Each phase below the scores is one loop per element, so that the host's column loops vectorize.
   template <class Block>
   GV_HD void pair_chunk(Block& blk, const Tile& t, uint32_t q, uint32_t np) const {
-    const LossWeights w = t.w;  // a local the loops below keep in registers
+    const LossWeights weights = in->weights;  // a local, which the loops keep in registers
     gather_pairs(blk, t, q, np);
     blk.phase(np * (K + 1), [&](uint32_t i) {  // scores: column K is the positive one
       const uint32_t p = i / (K + 1), j = i % (K + 1);
@@ -211,7 +209,7 @@ struct FusedTiles {
       if (p == 0 || t.center[p - 1] != k)
         while (p + r < np && t.center[p + r] == k) ++r;
       t.run[p] = r;
-      t.loss_part[p] += output_coefs(t.e[p], t.S + size_t(p) * K, t.n, o, K, w, log_q, true);
+      t.loss_part[p] += output_coefs(t.e[p], t.S + size_t(p) * K, t.n, o, K, weights, log_q, true);
       if (grad_bias) atomic_add(grad_bias + o, t.e[p]);
       count_row(count_out, o, center_unit, touched_out, touched + 1);
       if (!cbow) {
@@ -251,7 +249,7 @@ struct FusedTiles {
   template <class Block>
   GV_HD void center_chunk(Block& blk, const Tile& t, uint32_t c0, uint32_t nc) const {
     const uint32_t C = tile_centers(P), W = C + K, m = counts->m;
-    const LossWeights lw = t.w;  // a local the loops below keep in registers
+    const LossWeights weights = in->weights;  // a local, which the loops keep in registers
     float* Vc = t.Vp;
     float* dVc = Vc + size_t(C) * d;
     blk.phase_rows(nc, d, [&](uint32_t c, uint32_t col) {
@@ -277,7 +275,7 @@ struct FusedTiles {
           if (k == x || x < lo[k] || x > hi[k]) continue;
           ++pairs;
           w[c] = 1.0f;
-          if (lw.remove_hits)
+          if (weights.remove_hits)
             for (uint32_t j = 0; j < K; ++j) w[C + j] -= t.n[j] == word[k] ? 1.0f : 0.0f;
         }
         for (uint32_t j = 0; j < K; ++j) w[C + j] += static_cast<float>(pairs);
@@ -295,8 +293,8 @@ struct FusedTiles {
         const uint32_t v = positive ? word[c0 + j] : t.n[j - C];
         float s = tile_dot(t.U + size_t(p) * d, positive ? Vc + size_t(j) * d : t.Vn + size_t(j - C) * d, d) +
                   (b_out ? b_out[v] : 0.0f);
-        const float loss = positive ? positive_coef(s, v, lw, log_q, true)
-                                    : sample_coef(s, v, false, lw, log_q, true);
+        const float loss = positive ? positive_coef(s, v, weights, log_q, true)
+                                    : sample_coef(s, v, false, weights, log_q, true);
         atomic_add(t.loss_part + p, weight * loss);
         t.S[i] = weight * s;
       });
